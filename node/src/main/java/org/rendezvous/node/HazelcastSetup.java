@@ -1,0 +1,49 @@
+package org.rendezvous.node;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.FileSystemXmlConfig;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+
+import java.io.FileNotFoundException;
+
+/** Turns the {@code cluster} section into a Hazelcast config (Vert.x's maps included). */
+final class HazelcastSetup {
+
+  private HazelcastSetup() {
+  }
+
+  static Config build(ClusterConfig c) throws FileNotFoundException {
+    Config hz = c.configFile().isBlank() ? ConfigUtil.loadConfig() : new FileSystemXmlConfig(c.configFile());
+    hz.setClusterName(c.name());
+    hz.setProperty("hazelcast.phone.home.enabled", "false");
+    hz.setProperty("hazelcast.logging.type", "jdk");
+    // The node's own SIGTERM handling leaves the cluster after undeploying the verticles.
+    hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    hz.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(c.waitBeforeJoinSeconds()));
+    hz.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(c.heartbeatSeconds()));
+    hz.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(c.maxNoHeartbeatSeconds()));
+    if (!c.configFile().isBlank()) {
+      return hz;
+    }
+    NetworkConfig net = hz.getNetworkConfig();
+    net.setPort(c.port()).setPortAutoIncrement(true);
+    if (!c.host().isBlank()) {
+      hz.setProperty("hazelcast.socket.bind.any", "false");
+      net.getInterfaces().setEnabled(true).addInterface(c.host());
+      net.setPublicAddress(c.host() + ":" + c.port());
+    }
+    JoinConfig join = net.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(false);
+    switch (c.join()) {
+      case "tcp-ip" -> join.getTcpIpConfig().setEnabled(true).setMembers(c.members());
+      case "multicast" -> join.getMulticastConfig().setEnabled(true);
+      case "kubernetes" -> join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", c.serviceDns());
+      default -> throw new IllegalArgumentException(c.join());
+    }
+    return hz;
+  }
+}

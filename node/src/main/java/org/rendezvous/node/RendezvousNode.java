@@ -1,0 +1,127 @@
+package org.rendezvous.node;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.ConfigValues;
+import org.rendezvous.registry.RegistryVerticle;
+import org.rendezvous.udp.UdpVerticle;
+
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/**
+ * One Rendezvous node: a Vert.x instance (clustered or not) with every service verticle deployed
+ * and the ops listener. {@link Main} runs one; tests run several in one JVM.
+ */
+public final class RendezvousNode {
+
+  private static final Logger LOG = Logger.getLogger(RendezvousNode.class.getName());
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final HazelcastClusterManager clusterManager;
+  private volatile boolean ready;
+  private volatile boolean stopping;
+
+  private RendezvousNode(Vertx vertx, String nodeId, HazelcastClusterManager clusterManager) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.clusterManager = clusterManager;
+  }
+
+  /** Starts a node from a full config (sections node, ops, cluster, registry, udp). */
+  public static Future<RendezvousNode> start(JsonObject config) {
+    ClusterConfig cluster;
+    OpsConfig ops;
+    try {
+      cluster = ClusterConfig.from(ConfigValues.section(config, "cluster"));
+      ops = OpsConfig.from(ConfigValues.section(config, "ops"));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    Future<Vertx> vertxFuture;
+    HazelcastClusterManager manager = null;
+    if (cluster.enabled()) {
+      try {
+        manager = new HazelcastClusterManager(HazelcastSetup.build(cluster));
+      } catch (Exception e) {
+        return Future.failedFuture(e);
+      }
+      EventBusOptions bus = new EventBusOptions().setPort(cluster.eventBusPort());
+      if (!cluster.host().isBlank()) {
+        bus.setHost(cluster.host());
+      }
+      options.setEventBusOptions(bus);
+      vertxFuture = Vertx.builder().with(options).withClusterManager(manager).buildClustered();
+    } else {
+      vertxFuture = Future.succeededFuture(Vertx.vertx(options));
+    }
+    HazelcastClusterManager clusterManager = manager;
+    return vertxFuture.compose(vertx -> {
+      String id = clusterManager != null ? clusterManager.getNodeId()
+          : ConfigValues.stringOf(ConfigValues.section(config, "node"), "id", UUID.randomUUID().toString());
+      RendezvousNode node = new RendezvousNode(vertx, id, clusterManager);
+      LogFormat.setNodeId(id);
+      return node.deploy(config, ops).recover(e -> {
+        // Completing after close() would need the closed context; close in the background instead.
+        vertx.close();
+        return Future.failedFuture(e);
+      });
+    });
+  }
+
+  private Future<RendezvousNode> deploy(JsonObject config, OpsConfig ops) {
+    JsonObject registry = new JsonObject().put("nodeId", nodeId).put("registry", ConfigValues.section(config, "registry"));
+    JsonObject udp = new JsonObject().put("nodeId", nodeId).put("udp", ConfigValues.section(config, "udp"));
+    return vertx.deployVerticle(new RegistryVerticle(), new DeploymentOptions().setConfig(registry))
+        .compose(id -> vertx.deployVerticle(new UdpVerticle(), new DeploymentOptions().setConfig(udp)))
+        .compose(id -> vertx.deployVerticle(new OpsVerticle(this, ops)))
+        .map(id -> {
+          ready = true;
+          LOG.info("node " + nodeId + " ready: udp " + port(UdpVerticle.LISTENER) + ", s2 http "
+              + port(RegistryVerticle.HTTP_LISTENER) + ", ops " + port(OpsVerticle.LISTENER)
+              + (clusterManager != null ? ", cluster members " + clusterManager.getNodes().size() : ", single node"));
+          return this;
+        });
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The bound port of a listener ("udp", "s2-http", "ops"), or -1. */
+  public int port(String listener) {
+    return BoundPorts.of(vertx, listener);
+  }
+
+  /** The cluster manager, or null for an embedded single node. */
+  public ClusterManager clusterManager() {
+    return clusterManager;
+  }
+
+  /** Ready: every verticle deployed (so the database is open) and, when clustered, still a member. */
+  public boolean ready() {
+    if (!ready || stopping) {
+      return false;
+    }
+    return clusterManager == null || clusterManager.getHazelcastInstance().getLifecycleService().isRunning();
+  }
+
+  /** Undeploys every verticle (the registry flushes to SQLite), then leaves the cluster. */
+  public Future<Void> stop() {
+    stopping = true;
+    return vertx.close();
+  }
+}

@@ -1,0 +1,121 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.registry.store.RegistryStore;
+import org.rendezvous.registry.store.WriteBatch;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * Write-behind to SQLite: writes collect in a batch that is committed in one transaction at most
+ * {@code delayMs} after its first write (longer only while the previous commit is still running).
+ * Runs on the registry verticle's event loop.
+ */
+final class GroupCommit {
+
+  private static final Logger LOG = Logger.getLogger(GroupCommit.class.getName());
+
+  private final Vertx vertx;
+  private final RegistryStore store;
+  private final long delayMs;
+  private final Metrics.Counter commits;
+  private final Metrics.Counter rows;
+  private final Metrics.Counter failures;
+
+  private WriteBatch pending = new WriteBatch();
+  private List<Promise<Void>> waiters = new ArrayList<>();
+  private boolean timerSet;
+  private Future<Void> inFlight;
+
+  GroupCommit(Vertx vertx, RegistryStore store, long delayMs, Metrics metrics) {
+    this.vertx = vertx;
+    this.store = store;
+    this.delayMs = delayMs;
+    this.commits = metrics.counter("rendezvous_registry_commits_total", "SQLite group commits");
+    this.rows = metrics.counter("rendezvous_registry_committed_rows_total", "Rows written or deleted by group commits");
+    this.failures = metrics.counter("rendezvous_registry_commit_failures_total", "Group commits that failed and were retried");
+  }
+
+  /** The batch collecting writes for the next commit. */
+  WriteBatch batch() {
+    schedule();
+    return pending;
+  }
+
+  /** Completes once everything written so far is committed. */
+  Future<Void> committed() {
+    Promise<Void> p = Promise.promise();
+    waiters.add(p);
+    schedule();
+    return p.future();
+  }
+
+  /** Commits whatever is pending now, after any commit already running. */
+  Future<Void> flushNow() {
+    Future<Void> done = committed();
+    runCommit();
+    return done;
+  }
+
+  private void schedule() {
+    if (!timerSet) {
+      timerSet = true;
+      vertx.setTimer(delayMs, id -> {
+        timerSet = false;
+        runCommit();
+      });
+    }
+  }
+
+  private void runCommit() {
+    if (inFlight != null) {
+      return; // the running commit's completion picks up what is pending
+    }
+    if (pending.isEmpty() && waiters.isEmpty()) {
+      return;
+    }
+    WriteBatch batch = pending;
+    List<Promise<Void>> done = waiters;
+    pending = new WriteBatch();
+    waiters = new ArrayList<>();
+    Future<Void> write = batch.isEmpty() ? Future.succeededFuture() : store.write(batch);
+    inFlight = write;
+    write.onComplete(ar -> {
+      inFlight = null;
+      if (ar.succeeded()) {
+        if (!batch.isEmpty()) {
+          commits.inc();
+          rows.add(batch.size());
+        }
+        done.forEach(Promise::complete);
+      } else {
+        failures.inc();
+        LOG.warning("registry commit of " + batch.size() + " rows failed, retrying: " + ar.cause());
+        requeue(batch);
+        waiters.addAll(done);
+      }
+      if (!pending.isEmpty() || !waiters.isEmpty()) {
+        if (ar.succeeded()) {
+          schedule();
+        } else {
+          vertx.setTimer(Math.max(delayMs, 200), id -> runCommit());
+        }
+      }
+    });
+  }
+
+  /** Puts a failed batch back under anything written since, which is newer. */
+  private void requeue(WriteBatch failed) {
+    WriteBatch newer = pending;
+    pending = failed;
+    newer.users().forEach(pending::put);
+    newer.userDeletes().forEach(pending::deleteUser);
+    newer.peers().forEach(pending::put);
+    newer.peerDeletes().forEach(pending::deletePeer);
+  }
+}

@@ -1,0 +1,273 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.IpText;
+import org.rendezvous.common.Metrics;
+
+import java.io.ByteArrayOutputStream;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * The S2 REST API (x20chat-compatible): routes, status codes and bodies byte-compatible with the
+ * original FastAPI server, answered from the in-memory index; writes reply once committed.
+ */
+final class PeerApi implements Handler<HttpServerRequest> {
+
+  private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
+
+  private final Registry registry;
+  private final Set<String> trustedProxies;
+  private final int maxBodyBytes;
+  private final Metrics metrics;
+
+  PeerApi(Registry registry, RegistryConfig config, Metrics metrics) {
+    this.registry = registry;
+    this.trustedProxies = config.trustedProxies().stream().map(IpText::canonical).collect(Collectors.toSet());
+    this.maxBodyBytes = config.maxBodyBytes();
+    this.metrics = metrics;
+  }
+
+  /** A matched route: its name (for metrics), the methods it takes, and the path parameter. */
+  private record Route(String name, List<HttpMethod> methods, String param) {
+  }
+
+  @Override
+  public void handle(HttpServerRequest req) {
+    String path = decodePath(req.path());
+    Route route = route(path);
+    if (route == null && path.length() > 1 && path.endsWith("/") && route(path.substring(0, path.length() - 1)) != null) {
+      // Starlette's redirect_slashes: /peers/ -> /peers
+      String query = req.query() == null ? "" : "?" + req.query();
+      String location = req.path().substring(0, req.path().length() - 1) + query;
+      req.response().setStatusCode(307).putHeader("location", location).end();
+      count("redirect", 307);
+      return;
+    }
+    if (route == null) {
+      reply(req, "unknown", 404, new JsonObject().put("detail", "Not Found"));
+      return;
+    }
+    HttpMethod m = req.method();
+    HttpMethod effective = m == HttpMethod.HEAD ? HttpMethod.GET : m;
+    if (!route.methods.contains(effective)) {
+      String allow = route.methods.stream().map(HttpMethod::name).collect(Collectors.joining(", "));
+      req.response().putHeader("allow", allow);
+      reply(req, route.name, 405, new JsonObject().put("detail", "Method Not Allowed"));
+      return;
+    }
+    switch (route.name) {
+      case "root" -> reply(req, route.name, 200, new JsonObject()
+          .put("service", "P2P Chat Signaling Server")
+          .put("status", "running")
+          .put("peers_online", registry.index().onlinePeerCount()));
+      case "register" -> register(req);
+      case "peers" -> reply(req, route.name, 200, peers());
+      case "status" -> reply(req, route.name, 200, status());
+      case "peer" -> {
+        if (effective == HttpMethod.DELETE) {
+          unregister(req, route.param);
+        } else {
+          peer(req, route.param);
+        }
+      }
+      default -> throw new IllegalStateException(route.name);
+    }
+  }
+
+  private static Route route(String path) {
+    switch (path) {
+      case "/":
+        return new Route("root", List.of(HttpMethod.GET), null);
+      case "/register":
+        return new Route("register", List.of(HttpMethod.POST), null);
+      case "/peers":
+        return new Route("peers", List.of(HttpMethod.GET), null);
+      case "/status":
+        return new Route("status", List.of(HttpMethod.GET), null);
+      default:
+        if (path.startsWith("/peer/")) {
+          String id = path.substring("/peer/".length());
+          if (!id.isEmpty() && id.indexOf('/') < 0) {
+            return new Route("peer", List.of(HttpMethod.GET, HttpMethod.DELETE), id);
+          }
+        }
+        return null;
+    }
+  }
+
+  private void register(HttpServerRequest req) {
+    String clientIp = clientIp(req);
+    readBody(req).onComplete(ar -> {
+      if (ar.failed()) {
+        reply(req, "register", 413, new JsonObject().put("detail", "Request body too large"));
+        return;
+      }
+      RegisterRequest r = RegisterRequest.parse(ar.result());
+      if (!r.valid()) {
+        reply(req, "register", 422, new JsonObject().put("detail", r.errors()));
+        return;
+      }
+      registry.register(r.peerId(), r.username(), clientIp, r.port()).onComplete(done -> {
+        if (done.failed()) {
+          LOG.log(Level.WARNING, "S2 register of " + r.peerId() + " from " + clientIp + " failed", done.cause());
+          reply(req, "register", 500, new JsonObject().put("detail", "Internal Server Error"));
+          return;
+        }
+        reply(req, "register", 200, new JsonObject()
+            .put("status", "success")
+            .put("message", "Peer registered successfully")
+            .put("peer_id", r.peerId())
+            .put("public_ip", clientIp));
+      });
+    });
+  }
+
+  private void peer(HttpServerRequest req, String id) {
+    PeerRecord p = registry.index().peer(id);
+    if (p == null) {
+      reply(req, "peer", 404, new JsonObject().put("detail", "Peer not found"));
+    } else if (!p.online()) {
+      reply(req, "peer", 404, new JsonObject().put("detail", "Peer is offline"));
+    } else {
+      reply(req, "peer", 200, new JsonObject()
+          .put("peer_id", p.peerId()).put("username", p.username()).put("ip", p.ip()).put("port", p.port()));
+    }
+  }
+
+  private void unregister(HttpServerRequest req, String id) {
+    PeerRecord p = registry.index().peer(id);
+    if (p == null) {
+      reply(req, "peer", 404, new JsonObject().put("detail", "Peer not found"));
+      return;
+    }
+    Future<Void> done = p.online() ? registry.unregister(p) : Future.succeededFuture();
+    done.onComplete(ar -> {
+      if (ar.failed()) {
+        reply(req, "peer", 500, new JsonObject().put("detail", "Internal Server Error"));
+      } else {
+        reply(req, "peer", 200, new JsonObject().put("status", "success").put("message", "Peer unregistered"));
+      }
+    });
+  }
+
+  private JsonObject peers() {
+    JsonArray list = new JsonArray();
+    for (PeerRecord p : registry.index().peers()) {
+      if (p.online()) {
+        list.add(new JsonObject()
+            .put("peer_id", p.peerId()).put("username", p.username()).put("ip", p.ip()).put("port", p.port())
+            .put("online", true).put("last_seen", BigDecimal.valueOf(p.lastSeenMicros(), 6)));
+      }
+    }
+    return new JsonObject().put("peers", list).put("count", list.size());
+  }
+
+  private JsonObject status() {
+    JsonArray list = new JsonArray();
+    RegistryIndex index = registry.index();
+    for (PeerRecord p : index.peers()) {
+      String shortId = p.peerId().substring(0, p.peerId().offsetByCodePoints(0, Math.min(16, p.peerId().codePointCount(0, p.peerId().length()))));
+      list.add(new JsonObject().put("peer_id", shortId + "...").put("username", p.username()).put("online", p.online()));
+    }
+    return new JsonObject()
+        .put("status", "running")
+        .put("total_peers", index.peerCount())
+        .put("online_peers", index.onlinePeerCount())
+        .put("peer_list", list);
+  }
+
+  /** The connection's address, or the X-Forwarded-For client when the connection is a trusted proxy. */
+  private String clientIp(HttpServerRequest req) {
+    String direct = IpText.canonical(req.remoteAddress().host());
+    String xff = req.getHeader("x-forwarded-for");
+    if (xff == null || !trustedProxies.contains(direct)) {
+      return direct;
+    }
+    String[] hops = xff.split(",");
+    // Walk from the nearest hop back, skipping our own proxies; the first other address is the client.
+    for (int i = hops.length - 1; i >= 0; i--) {
+      String hop = IpText.canonical(hops[i].trim());
+      if (!hop.isEmpty() && !trustedProxies.contains(hop)) {
+        return hop;
+      }
+    }
+    String first = IpText.canonical(hops[0].trim());
+    return first.isEmpty() ? direct : first;
+  }
+
+  private Future<Buffer> readBody(HttpServerRequest req) {
+    Promise<Buffer> body = Promise.promise();
+    Buffer acc = Buffer.buffer();
+    req.handler(chunk -> {
+      if (acc.length() + chunk.length() > maxBodyBytes) {
+        if (body.tryFail("too large")) {
+          req.pause();
+        }
+        return;
+      }
+      acc.appendBuffer(chunk);
+    });
+    req.endHandler(v -> body.tryComplete(acc));
+    req.exceptionHandler(body::tryFail);
+    return body.future();
+  }
+
+  private void reply(HttpServerRequest req, String route, int status, JsonObject body) {
+    count(route, status);
+    if (req.response().closed()) {
+      return;
+    }
+    Buffer bytes = body.toBuffer();
+    req.response().setStatusCode(status).putHeader("content-type", "application/json")
+        .putHeader("content-length", Integer.toString(bytes.length()));
+    if (status == 413) {
+      req.response().putHeader("connection", "close");
+    }
+    if (req.method() == HttpMethod.HEAD) {
+      req.response().end();
+    } else {
+      req.response().end(bytes);
+    }
+  }
+
+  private void count(String route, int status) {
+    metrics.counter("rendezvous_s2_responses_total", "S2 REST responses by route and status",
+        "route", route, "status", Integer.toString(status)).inc();
+  }
+
+  /** Percent-decodes a path the way Starlette does (no '+' to space). */
+  static String decodePath(String raw) {
+    if (raw.indexOf('%') < 0) {
+      return raw;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c == '%' && i + 2 < raw.length() && hex(raw.charAt(i + 1)) >= 0 && hex(raw.charAt(i + 2)) >= 0) {
+        out.write(hex(raw.charAt(i + 1)) * 16 + hex(raw.charAt(i + 2)));
+        i += 2;
+      } else {
+        byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        out.write(b, 0, b.length);
+      }
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static int hex(char c) {
+    return Character.digit(c, 16);
+  }
+}

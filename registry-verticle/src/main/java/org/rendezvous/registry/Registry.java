@@ -1,0 +1,158 @@
+package org.rendezvous.registry;
+
+import org.rendezvous.common.Metrics;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * What a registry write does: stamp it with a version, apply it to the index, queue it for the
+ * group commit and for replication. Runs on the registry verticle's event loop.
+ */
+final class Registry {
+
+  private final String nodeId;
+  private final RegistryIndex index;
+  private final GroupCommit commit;
+  private final LongSupplier clockMicros;
+  private final Map<String, UserRecord> outUsers = new LinkedHashMap<>();
+  private final Map<String, PeerRecord> outPeers = new LinkedHashMap<>();
+  private final Metrics.Counter heartbeats;
+  private final Metrics.Counter replicatedIn;
+  private long lastVersion;
+
+  Registry(String nodeId, RegistryIndex index, GroupCommit commit, LongSupplier clockMicros, Metrics metrics) {
+    this.nodeId = nodeId;
+    this.index = index;
+    this.commit = commit;
+    this.clockMicros = clockMicros;
+    this.heartbeats = metrics.counter("rendezvous_registry_writes_total", "Registry writes accepted", "kind", "s0_heartbeat");
+    this.replicatedIn = metrics.counter("rendezvous_registry_replicated_in_total", "Entries applied from other nodes");
+  }
+
+  RegistryIndex index() {
+    return index;
+  }
+
+  /** Strictly increasing per node, so two writes in one microsecond still order. */
+  private long nextVersion() {
+    lastVersion = Math.max(clockMicros.getAsLong(), lastVersion + 1);
+    return lastVersion;
+  }
+
+  long nowMicros() {
+    return clockMicros.getAsLong();
+  }
+
+  void heartbeat(String username, String ip, int port) {
+    long version = nextVersion();
+    UserRecord r = new UserRecord(username, ip, port, version / 1_000_000L, version, nodeId);
+    heartbeats.inc();
+    if (index.apply(r)) {
+      commit.batch().put(r);
+      outUsers.put(username, r);
+    }
+  }
+
+  /** Registers (or replaces) a peer as online; completes when committed. */
+  io.vertx.core.Future<PeerRecord> register(String peerId, String username, String ip, long port) {
+    long version = nextVersion();
+    PeerRecord r = new PeerRecord(peerId, username, ip, port, true, version, version, nodeId);
+    write(r);
+    return commit.committed().map(r);
+  }
+
+  /** Marks a known peer offline; completes when committed. */
+  io.vertx.core.Future<Void> unregister(PeerRecord existing) {
+    write(existing.offline(nextVersion(), nodeId));
+    return commit.committed();
+  }
+
+  private void write(PeerRecord r) {
+    if (index.apply(r)) {
+      commit.batch().put(r);
+      outPeers.put(r.peerId(), r);
+    }
+  }
+
+  /** Applies another node's writes; what wins here is persisted here, not re-published. */
+  void applyReplicated(ReplicationMessage m) {
+    for (UserRecord u : m.users()) {
+      if (index.apply(u)) {
+        commit.batch().put(u);
+        replicatedIn.inc();
+      }
+    }
+    for (PeerRecord p : m.peers()) {
+      if (index.apply(p)) {
+        commit.batch().put(p);
+        replicatedIn.inc();
+      }
+    }
+  }
+
+  /**
+   * Merges a peer's snapshot and queues for publication every entry this node holds that the
+   * snapshot lacks or has older, so the two converge whichever of them was down.
+   */
+  void mergeSnapshot(ReplicationMessage snapshot) {
+    applyReplicated(snapshot);
+    Map<String, UserRecord> theirUsers = new HashMap<>();
+    snapshot.users().forEach(u -> theirUsers.put(u.username(), u));
+    for (UserRecord mine : index.users()) {
+      UserRecord theirs = theirUsers.get(mine.username());
+      if (theirs == null || mine.newerThan(theirs)) {
+        outUsers.put(mine.username(), mine);
+      }
+    }
+    Map<String, PeerRecord> theirPeers = new HashMap<>();
+    snapshot.peers().forEach(p -> theirPeers.put(p.peerId(), p));
+    for (PeerRecord mine : index.peers()) {
+      PeerRecord theirs = theirPeers.get(mine.peerId());
+      if (theirs == null || mine.newerThan(theirs)) {
+        outPeers.put(mine.peerId(), mine);
+      }
+    }
+  }
+
+  ReplicationMessage snapshot() {
+    return ReplicationMessage.of(nodeId, index.users(), index.peers());
+  }
+
+  /** Takes the writes waiting to be published to other nodes, or null when there are none. */
+  ReplicationMessage drainOutgoing() {
+    if (outUsers.isEmpty() && outPeers.isEmpty()) {
+      return null;
+    }
+    ReplicationMessage m = ReplicationMessage.of(nodeId, outUsers.values(), outPeers.values());
+    outUsers.clear();
+    outPeers.clear();
+    return m;
+  }
+
+  /** Applies retention; returns how many entries were removed. */
+  int expire(long userRetentionSeconds, long peerTtlSeconds) {
+    long now = clockMicros.getAsLong();
+    int removed = 0;
+    if (userRetentionSeconds > 0) {
+      List<String> gone = index.expireUsers(now / 1_000_000L - userRetentionSeconds);
+      gone.forEach(u -> {
+        commit.batch().deleteUser(u);
+        outUsers.remove(u);
+      });
+      removed += gone.size();
+    }
+    if (peerTtlSeconds > 0) {
+      List<String> gone = index.expirePeers(now - peerTtlSeconds * 1_000_000L);
+      gone.forEach(p -> {
+        commit.batch().deletePeer(p);
+        outPeers.remove(p);
+      });
+      removed += gone.size();
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,38 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonArray;
+
+/**
+ * The registry's event-bus addresses and a typed client for the ones other modules use.
+ */
+public final class RegistryClient {
+
+  /** S0 heartbeat, node-local, no reply. Body: JsonArray [username, ip, port]. */
+  public static final String HEARTBEAT = "registry.s0.heartbeat";
+  /** S0 LIST, node-local. Body: Integer, the largest reply in bytes. Reply: Buffer, the CSV datagram. */
+  public static final String LIST = "registry.s0.list";
+  /** Replication, published to every node. Body: JsonObject, see {@link ReplicationMessage}. */
+  public static final String REPLICATE = "registry.replicate";
+  /** Catch-up for a starting node, request to any other node. Body: {"from": nodeId}. Reply: a snapshot in the {@link ReplicationMessage} shape. */
+  public static final String SYNC = "registry.sync";
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final EventBus bus;
+
+  public RegistryClient(EventBus bus) {
+    this.bus = bus;
+  }
+
+  public void heartbeat(String username, String ip, int port) {
+    bus.send(HEARTBEAT, new JsonArray().add(username).add(ip).add(port), LOCAL);
+  }
+
+  public Future<Buffer> list(int maxBytes) {
+    return bus.<Buffer>request(LIST, maxBytes, LOCAL).map(m -> m.body());
+  }
+}

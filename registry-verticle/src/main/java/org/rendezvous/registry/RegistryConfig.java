@@ -1,0 +1,56 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+import static org.rendezvous.common.ConfigValues.intOf;
+import static org.rendezvous.common.ConfigValues.listOf;
+import static org.rendezvous.common.ConfigValues.longOf;
+import static org.rendezvous.common.ConfigValues.stringOf;
+
+/**
+ * The {@code registry} section of the node config: where the SQLite file lives, how writes are
+ * batched, retention, and the S2 REST listener.
+ *
+ * @param dbPath               SQLite file (directories are created)
+ * @param commitDelayMs        longest time a write waits for its group commit (and for replication)
+ * @param userRetentionSeconds S0 users silent longer than this are removed; 0 keeps them forever
+ * @param peerTtlSeconds       S2 peers not re-registered for this long are removed; 0 keeps them forever
+ * @param httpHost             S2 listen address
+ * @param httpPort             S2 listen port (0 = any free port)
+ * @param trustedProxies       addresses whose X-Forwarded-For is believed
+ * @param maxBodyBytes         largest S2 request body accepted
+ * @param syncTimeoutMs        how long a starting node waits for a peer's snapshot
+ */
+public record RegistryConfig(
+    String dbPath,
+    long commitDelayMs,
+    long userRetentionSeconds,
+    long peerTtlSeconds,
+    String httpHost,
+    int httpPort,
+    List<String> trustedProxies,
+    int maxBodyBytes,
+    long syncTimeoutMs) {
+
+  public static RegistryConfig from(JsonObject json) {
+    RegistryConfig c = new RegistryConfig(
+        stringOf(json, "dbPath", "data/rendezvous.db"),
+        longOf(json, "commitDelayMs", 50),
+        longOf(json, "userRetentionSeconds", 86_400),
+        longOf(json, "peerTtlSeconds", 0),
+        stringOf(json, "httpHost", "0.0.0.0"),
+        intOf(json, "httpPort", 8000),
+        listOf(json, "trustedProxies", List.of("127.0.0.1", "::1")),
+        intOf(json, "maxBodyBytes", 65_536),
+        longOf(json, "syncTimeoutMs", 10_000));
+    if (c.commitDelayMs < 1 || c.commitDelayMs > 10_000) {
+      throw new IllegalArgumentException("registry.commitDelayMs must be 1..10000, got " + c.commitDelayMs);
+    }
+    if (c.userRetentionSeconds < 0 || c.peerTtlSeconds < 0) {
+      throw new IllegalArgumentException("registry retention and TTL must be >= 0");
+    }
+    return c;
+  }
+}

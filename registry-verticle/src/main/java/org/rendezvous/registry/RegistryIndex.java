@@ -1,0 +1,143 @@
+package org.rendezvous.registry;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The in-memory registry every read is answered from (LIST never touches disk). Insertion order of
+ * the maps is registration order. Not thread-safe: owned by the registry verticle's event loop.
+ */
+public final class RegistryIndex {
+
+  private static final Comparator<UserRecord> MOST_RECENT_FIRST =
+      Comparator.comparingLong(UserRecord::lastSeen).reversed();
+
+  private final Map<String, UserRecord> users = new LinkedHashMap<>();
+  private final Map<String, PeerRecord> peers = new LinkedHashMap<>();
+  private long userMutations;
+  private int onlinePeers;
+
+  // LIST reply cache: valid for one second of "now" and one state of the users map.
+  private long cachedMutations = -1;
+  private long cachedNow = -1;
+  private int cachedMax = -1;
+  private byte[] cachedList;
+
+  /** Applies a write last-writer-wins; returns true when it changed the index. */
+  public boolean apply(UserRecord r) {
+    UserRecord old = users.get(r.username());
+    if (old != null && !r.newerThan(old)) {
+      return false;
+    }
+    users.put(r.username(), r);
+    userMutations++;
+    return true;
+  }
+
+  public boolean apply(PeerRecord r) {
+    PeerRecord old = peers.get(r.peerId());
+    if (old != null && !r.newerThan(old)) {
+      return false;
+    }
+    peers.put(r.peerId(), r);
+    onlinePeers += (r.online() ? 1 : 0) - (old != null && old.online() ? 1 : 0);
+    return true;
+  }
+
+  public UserRecord user(String username) {
+    return users.get(username);
+  }
+
+  public PeerRecord peer(String peerId) {
+    return peers.get(peerId);
+  }
+
+  /** Users in registration order. */
+  public Collection<UserRecord> users() {
+    return users.values();
+  }
+
+  /** Peers in registration order. */
+  public Collection<PeerRecord> peers() {
+    return peers.values();
+  }
+
+  public int userCount() {
+    return users.size();
+  }
+
+  public int peerCount() {
+    return peers.size();
+  }
+
+  public int onlinePeerCount() {
+    return onlinePeers;
+  }
+
+  /**
+   * The S0 LIST reply: {@code username,ip,port,seconds_ago} lines joined by LF, most recent first,
+   * ties in registration order, holding the most recent users that fit in {@code maxBytes}.
+   */
+  public byte[] renderList(long nowSeconds, int maxBytes) {
+    if (cachedList != null && cachedMutations == userMutations && cachedNow == nowSeconds && cachedMax == maxBytes) {
+      return cachedList;
+    }
+    List<UserRecord> sorted = new ArrayList<>(users.values());
+    sorted.sort(MOST_RECENT_FIRST); // stable: equal times keep registration order
+    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(maxBytes, 64 + sorted.size() * 40));
+    for (UserRecord u : sorted) {
+      long ago = Math.max(0, nowSeconds - u.lastSeen());
+      byte[] line = (u.username() + ',' + u.ip() + ',' + u.port() + ',' + ago).getBytes(StandardCharsets.UTF_8);
+      int needed = line.length + (out.size() > 0 ? 1 : 0);
+      if (out.size() + needed > maxBytes) {
+        break;
+      }
+      if (out.size() > 0) {
+        out.write('\n');
+      }
+      out.write(line, 0, line.length);
+    }
+    cachedList = out.toByteArray();
+    cachedMutations = userMutations;
+    cachedNow = nowSeconds;
+    cachedMax = maxBytes;
+    return cachedList;
+  }
+
+  /** Removes users last seen before {@code cutoffSeconds}; returns their names. */
+  public List<String> expireUsers(long cutoffSeconds) {
+    List<String> gone = new ArrayList<>();
+    for (Iterator<UserRecord> it = users.values().iterator(); it.hasNext(); ) {
+      UserRecord u = it.next();
+      if (u.lastSeen() < cutoffSeconds) {
+        it.remove();
+        gone.add(u.username());
+      }
+    }
+    if (!gone.isEmpty()) {
+      userMutations++;
+    }
+    return gone;
+  }
+
+  /** Removes peers registered before {@code cutoffMicros}; returns their ids. */
+  public List<String> expirePeers(long cutoffMicros) {
+    List<String> gone = new ArrayList<>();
+    for (Iterator<PeerRecord> it = peers.values().iterator(); it.hasNext(); ) {
+      PeerRecord p = it.next();
+      if (p.lastSeenMicros() < cutoffMicros) {
+        it.remove();
+        onlinePeers -= p.online() ? 1 : 0;
+        gone.add(p.peerId());
+      }
+    }
+    return gone;
+  }
+}

@@ -1,0 +1,152 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.eventbus.DeliveryOptions;
+import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.registry.store.RegistryStore;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The registry service of a node: loads its SQLite file, catches up from a peer, then serves S0
+ * writes and LIST from the bus, replicates, and runs the S2 REST API.
+ * Verticle config: {@code {"nodeId": …, "registry": {…see RegistryConfig…}}}.
+ */
+public final class RegistryVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger(RegistryVerticle.class.getName());
+  public static final String HTTP_LISTENER = "s2-http";
+
+  private RegistryConfig cfg;
+  private String nodeId;
+  private RegistryStore store;
+  private GroupCommit commit;
+  private Registry registry;
+  private HttpServer http;
+  private final List<Long> timers = new ArrayList<>();
+
+  @Override
+  public Future<?> start() {
+    cfg = RegistryConfig.from(config().getJsonObject("registry", new JsonObject()));
+    nodeId = config().getString("nodeId", "local");
+    Metrics metrics = Metrics.of(vertx);
+    RegistryIndex index = new RegistryIndex();
+    metrics.gauge("rendezvous_s0_users", "S0 users in the registry", index::userCount);
+    metrics.gauge("rendezvous_s2_peers", "S2 peers in the registry", index::peerCount, "state", "all");
+    metrics.gauge("rendezvous_s2_peers", "S2 peers in the registry", index::onlinePeerCount, "state", "online");
+    return RegistryStore.open(vertx, cfg.dbPath())
+        .compose(s -> {
+          store = s;
+          commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), metrics);
+          registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, metrics);
+          return store.loadInto(index);
+        })
+        .compose(v -> {
+          LOG.info("registry loaded " + index.userCount() + " users, " + index.peerCount() + " peers from " + cfg.dbPath());
+          MessageConsumer<JsonObject> replicate = vertx.eventBus().consumer(RegistryClient.REPLICATE, m -> {
+            if (!nodeId.equals(m.body().getString("from"))) {
+              registry.applyReplicated(ReplicationMessage.fromJson(m.body()));
+            }
+          });
+          MessageConsumer<JsonArray> heartbeat = vertx.eventBus().localConsumer(RegistryClient.HEARTBEAT, m -> {
+            JsonArray a = m.body();
+            registry.heartbeat(a.getString(0), a.getString(1), a.getInteger(2));
+          });
+          MessageConsumer<Integer> list = vertx.eventBus().localConsumer(RegistryClient.LIST, m ->
+              m.reply(Buffer.buffer(index.renderList(registry.nowMicros() / 1_000_000L, m.body()))));
+          return Future.join(replicate.completion(), heartbeat.completion(), list.completion());
+        })
+        .compose(v -> catchUp(metrics))
+        .compose(v -> vertx.eventBus().<JsonObject>consumer(RegistryClient.SYNC,
+            m -> m.reply(registry.snapshot().toJson())).completion())
+        .compose(v -> {
+          timers.add(vertx.setPeriodic(cfg.commitDelayMs(), id -> publish(metrics)));
+          long sweepMs = sweepInterval();
+          if (sweepMs > 0) {
+            timers.add(vertx.setPeriodic(sweepMs, id -> registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds())));
+          }
+          registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds());
+          http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.httpHost()).setPort(cfg.httpPort())
+              .setMaxInitialLineLength(8192).setMaxHeaderSize(16384));
+          http.requestHandler(new PeerApi(registry, cfg, metrics));
+          return http.listen();
+        })
+        .onSuccess(server -> BoundPorts.record(vertx, HTTP_LISTENER, server.actualPort()));
+  }
+
+  /** Pulls a snapshot from some other node, if there is one, and merges it both ways. */
+  private Future<Void> catchUp(Metrics metrics) {
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(cfg.syncTimeoutMs());
+    // Our own SYNC consumer is not registered yet, so this reaches another node or no one.
+    return vertx.eventBus().<JsonObject>request(RegistryClient.SYNC, new JsonObject().put("from", nodeId), opts)
+        .map(reply -> {
+          ReplicationMessage snapshot = ReplicationMessage.fromJson(reply.body());
+          registry.mergeSnapshot(snapshot);
+          LOG.info("registry caught up from node " + snapshot.from() + ": " + snapshot.users().size() + " users, "
+              + snapshot.peers().size() + " peers");
+          metrics.counter("rendezvous_registry_syncs_total", "Catch-up snapshots merged at start").inc();
+          return (Void) null;
+        })
+        .recover(e -> {
+          if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+            return Future.succeededFuture(); // first registry in the cluster
+          }
+          LOG.warning("registry catch-up failed, serving local data only: " + e);
+          return Future.succeededFuture();
+        });
+  }
+
+  private void publish(Metrics metrics) {
+    ReplicationMessage out = registry.drainOutgoing();
+    if (out != null) {
+      vertx.eventBus().publish(RegistryClient.REPLICATE, out.toJson());
+      metrics.counter("rendezvous_registry_replicated_out_total", "Entries published to other nodes")
+          .add(out.users().size() + out.peers().size());
+    }
+  }
+
+  private long sweepInterval() {
+    long shortest = Long.MAX_VALUE;
+    for (long s : new long[] {cfg.userRetentionSeconds(), cfg.peerTtlSeconds()}) {
+      if (s > 0) {
+        shortest = Math.min(shortest, s);
+      }
+    }
+    return shortest == Long.MAX_VALUE ? 0 : Math.max(1_000, Math.min(60_000, shortest * 100));
+  }
+
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    Future<Void> closed = http == null ? Future.succeededFuture() : http.close();
+    return closed
+        .compose(v -> {
+          if (registry != null) {
+            ReplicationMessage out = registry.drainOutgoing();
+            if (out != null) {
+              vertx.eventBus().publish(RegistryClient.REPLICATE, out.toJson());
+            }
+          }
+          return commit == null ? Future.succeededFuture() : commit.flushNow();
+        })
+        .compose(v -> store == null ? Future.succeededFuture() : store.close());
+  }
+
+  private static long epochMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+}

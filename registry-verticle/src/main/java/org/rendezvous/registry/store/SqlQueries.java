@@ -1,0 +1,40 @@
+package org.rendezvous.registry.store;
+
+/** Every SQL statement of the registry, in one place. */
+interface SqlQueries {
+
+  /** Migrations by target schema version: index i moves user_version i to i+1. */
+  String[][] MIGRATIONS = {
+      {
+          // Exactly the STUN-lite seed's table, so its tools can read our file.
+          "CREATE TABLE IF NOT EXISTS users (username TEXT PRIMARY KEY, ip TEXT, port INTEGER, last_seen INTEGER)",
+          "CREATE TABLE IF NOT EXISTS peers (peer_id TEXT PRIMARY KEY, username TEXT NOT NULL, ip TEXT NOT NULL,"
+              + " port INTEGER NOT NULL, online INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,"
+              + " version INTEGER NOT NULL, origin TEXT NOT NULL)"
+      }
+  };
+
+  String READ_VERSION = "PRAGMA user_version";
+
+  String UPSERT_USER = "INSERT INTO users (username, ip, port, last_seen) VALUES (?, ?, ?, ?)"
+      + " ON CONFLICT(username) DO UPDATE SET ip = excluded.ip, port = excluded.port, last_seen = excluded.last_seen";
+
+  String DELETE_USER = "DELETE FROM users WHERE username = ?";
+
+  String UPSERT_PEER = "INSERT INTO peers (peer_id, username, ip, port, online, last_seen_us, version, origin)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+      + " ON CONFLICT(peer_id) DO UPDATE SET username = excluded.username, ip = excluded.ip, port = excluded.port,"
+      + " online = excluded.online, last_seen_us = excluded.last_seen_us, version = excluded.version,"
+      + " origin = excluded.origin";
+
+  String DELETE_PEER = "DELETE FROM peers WHERE peer_id = ?";
+
+  // rowid order is first-registration order: an upsert keeps the row's rowid.
+  String LOAD_USERS = "SELECT username, ip, port, last_seen FROM users ORDER BY rowid";
+
+  String LOAD_PEERS = "SELECT peer_id, username, ip, port, online, last_seen_us, version, origin FROM peers ORDER BY rowid";
+
+  static String setVersion(int v) {
+    return "PRAGMA user_version = " + v;
+  }
+}

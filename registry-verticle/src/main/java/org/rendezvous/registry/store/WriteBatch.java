@@ -1,0 +1,66 @@
+package org.rendezvous.registry.store;
+
+import org.rendezvous.registry.PeerRecord;
+import org.rendezvous.registry.UserRecord;
+
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes waiting for the next group commit. Later writes of the same key replace earlier ones, so a
+ * user heart-beating 1,000 times between two commits costs one row.
+ */
+public final class WriteBatch {
+
+  final Map<String, UserRecord> users = new LinkedHashMap<>();
+  final Set<String> userDeletes = new LinkedHashSet<>();
+  final Map<String, PeerRecord> peers = new LinkedHashMap<>();
+  final Set<String> peerDeletes = new LinkedHashSet<>();
+
+  public void put(UserRecord u) {
+    userDeletes.remove(u.username());
+    users.put(u.username(), u);
+  }
+
+  public void deleteUser(String username) {
+    users.remove(username);
+    userDeletes.add(username);
+  }
+
+  public void put(PeerRecord p) {
+    peerDeletes.remove(p.peerId());
+    peers.put(p.peerId(), p);
+  }
+
+  public void deletePeer(String peerId) {
+    peers.remove(peerId);
+    peerDeletes.add(peerId);
+  }
+
+  public Iterable<UserRecord> users() {
+    return users.values();
+  }
+
+  public Iterable<String> userDeletes() {
+    return userDeletes;
+  }
+
+  public Iterable<PeerRecord> peers() {
+    return peers.values();
+  }
+
+  public Iterable<String> peerDeletes() {
+    return peerDeletes;
+  }
+
+  public boolean isEmpty() {
+    return users.isEmpty() && userDeletes.isEmpty() && peers.isEmpty() && peerDeletes.isEmpty();
+  }
+
+  /** Rows this batch writes or deletes. */
+  public int size() {
+    return users.size() + userDeletes.size() + peers.size() + peerDeletes.size();
+  }
+}

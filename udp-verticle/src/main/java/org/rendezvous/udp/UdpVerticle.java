@@ -1,0 +1,173 @@
+package org.rendezvous.udp;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.datagram.DatagramPacket;
+import io.vertx.core.datagram.DatagramSocket;
+import io.vertx.core.datagram.DatagramSocketOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.impl.SocketAddressImpl;
+import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.IpText;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.registry.RegistryClient;
+import org.rendezvous.udp.lite.LiteRequest;
+import org.rendezvous.udp.lite.ReplyBudget;
+import org.rendezvous.udp.stun.StunBindingResponder;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * UDP 3478: a STUN datagram (S5) is answered here, statelessly; anything else is S0 STUN-lite text,
+ * a heartbeat for the registry or a LIST answered from the registry's index.
+ * Verticle config: {@code {"nodeId": …, "udp": {…see UdpConfig…}}}.
+ */
+public final class UdpVerticle extends VerticleBase {
+
+  private static final Logger LOG = Logger.getLogger(UdpVerticle.class.getName());
+  public static final String LISTENER = "udp";
+
+  private UdpConfig cfg;
+  private DatagramSocket socket;
+  private RegistryClient registry;
+  private StunBindingResponder stun;
+  private ReplyBudget budget;
+  private final byte[] in = new byte[LiteRequest.MAX_READ + 1024];
+  private final byte[] out = new byte[1024];
+  private long sweepTimer = -1;
+
+  private Metrics.Counter stunSuccess;
+  private Metrics.Counter stunError;
+  private Metrics.Counter stunMalformed;
+  private Metrics.Counter stunIgnored;
+  private Metrics.Counter heartbeats;
+  private Metrics.Counter invalidNames;
+  private Metrics.Counter oversize;
+  private Metrics.Counter listsSent;
+  private Metrics.Counter listsOverBudget;
+  private Metrics.Counter listBytes;
+  private Metrics.Counter sendFailures;
+
+  @Override
+  public Future<?> start() {
+    cfg = UdpConfig.from(config().getJsonObject("udp", new JsonObject()));
+    registry = new RegistryClient(vertx.eventBus());
+    stun = new StunBindingResponder(cfg.software());
+    budget = new ReplyBudget(cfg.replyBudgetBytesPerSecond(), 100_000);
+    Metrics m = Metrics.of(vertx);
+    stunSuccess = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "success");
+    stunError = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "error");
+    stunMalformed = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "malformed");
+    stunIgnored = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "not_request");
+    heartbeats = m.counter("rendezvous_s0_heartbeats_total", "S0 heartbeats accepted");
+    invalidNames = m.counter("rendezvous_s0_dropped_total", "S0 datagrams dropped", "reason", "invalid_name");
+    oversize = m.counter("rendezvous_s0_oversize_total", "S0 datagrams longer than 1024 bytes (read truncated, as the original)");
+    listsSent = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "sent");
+    listsOverBudget = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "over_budget");
+    listBytes = m.counter("rendezvous_s0_list_bytes_total", "S0 LIST reply bytes sent");
+    sendFailures = m.counter("rendezvous_udp_send_failures_total", "UDP replies the socket failed to send", "port", "3478");
+    m.gauge("rendezvous_s0_budget_tracked_destinations", "Destinations with a partly spent S0 reply budget", budget::tracked);
+
+    socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(4 << 20).setSendBufferSize(4 << 20));
+    socket.handler(this::onDatagram);
+    socket.exceptionHandler(e -> LOG.log(Level.WARNING, "udp 3478 socket error", e));
+    sweepTimer = vertx.setPeriodic(10_000, id -> budget.forgetIdle(System.nanoTime()));
+    return socket.listen(cfg.port(), cfg.host())
+        .onSuccess(s -> BoundPorts.record(vertx, LISTENER, s.localAddress().port()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    return socket == null ? Future.succeededFuture() : socket.close();
+  }
+
+  private void onDatagram(DatagramPacket packet) {
+    Buffer data = packet.data();
+    int len = data.length();
+    int copied = Math.min(len, in.length);
+    data.getBytes(0, copied, in, 0);
+    SocketAddress sender = packet.sender();
+    if (StunBindingResponder.isStun(in, 0, len <= in.length ? len : 0)) {
+      answerStun(len, sender);
+      return;
+    }
+    if (len > LiteRequest.MAX_READ) {
+      oversize.inc();
+    }
+    LiteRequest req = LiteRequest.parse(in, 0, copied, cfg.maxNameBytes());
+    switch (req.kind()) {
+      case HEARTBEAT -> {
+        heartbeats.inc();
+        registry.heartbeat(req.name(), ipOf(sender), sender.port());
+      }
+      case LIST -> answerList(sender);
+      case INVALID_NAME -> {
+        invalidNames.inc();
+        if (LOG.isLoggable(Level.FINE)) {
+          LOG.fine("S0 name not stored from " + sender + ": " + req.name().length() + " chars");
+        }
+      }
+    }
+  }
+
+  private void answerStun(int len, SocketAddress sender) {
+    byte[] addr = addressBytes(sender);
+    if (addr == null) {
+      stunMalformed.inc();
+      return;
+    }
+    int n = stun.respond(in, 0, len, addr, sender.port(), out);
+    if (n > 0) {
+      (StunBindingResponder.isErrorResponse(out) ? stunError : stunSuccess).inc();
+      send(Buffer.buffer(n).appendBytes(out, 0, n), sender);
+    } else if (n == StunBindingResponder.DROP_NOT_REQUEST) {
+      stunIgnored.inc();
+    } else {
+      stunMalformed.inc();
+    }
+  }
+
+  private void answerList(SocketAddress sender) {
+    String ip = ipOf(sender);
+    registry.list(cfg.listMaxBytes()).onSuccess(reply -> {
+      if (!budget.tryTake(ip, reply.length(), System.nanoTime())) {
+        listsOverBudget.inc();
+        return;
+      }
+      listsSent.inc();
+      listBytes.add(reply.length());
+      send(reply, sender);
+    }).onFailure(e -> LOG.warning("S0 LIST for " + sender + " failed: " + e));
+  }
+
+  private void send(Buffer payload, SocketAddress to) {
+    socket.send(payload, to.port(), to.hostAddress()).onFailure(e -> sendFailures.inc());
+  }
+
+  private static byte[] addressBytes(SocketAddress a) {
+    InetAddress inet = inetOf(a);
+    return inet == null ? null : inet.getAddress();
+  }
+
+  private static String ipOf(SocketAddress a) {
+    InetAddress inet = inetOf(a);
+    return inet == null ? a.hostAddress() : IpText.of(inet);
+  }
+
+  private static InetAddress inetOf(SocketAddress a) {
+    if (a instanceof SocketAddressImpl impl && impl.ipAddress() != null) {
+      return impl.ipAddress();
+    }
+    try {
+      return InetAddress.getByName(a.hostAddress()); // a literal: no lookup
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+}
