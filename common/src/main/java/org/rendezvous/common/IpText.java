@@ -47,6 +47,12 @@ public final class IpText {
     }
   }
 
+  /** The address bytes a client should be told, IPv4-mapped IPv6 (dual-stack sockets) unwrapped to IPv4. */
+  public static byte[] bytesOf(InetAddress address) {
+    byte[] b = address.getAddress();
+    return isV4Mapped(b) ? new byte[] {b[12], b[13], b[14], b[15]} : b;
+  }
+
   private static boolean isV4Mapped(byte[] b) {
     if (b.length != 16) {
       return false;

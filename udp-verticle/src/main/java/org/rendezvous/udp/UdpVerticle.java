@@ -1,24 +1,19 @@
 package org.rendezvous.udp;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.datagram.DatagramPacket;
-import io.vertx.core.datagram.DatagramSocket;
-import io.vertx.core.datagram.DatagramSocketOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.SocketAddress;
-import io.vertx.core.net.impl.SocketAddressImpl;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.IpText;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.UdpEndpoint;
 import org.rendezvous.registry.RegistryClient;
 import org.rendezvous.udp.lite.LiteRequest;
 import org.rendezvous.udp.lite.ReplyBudget;
 import org.rendezvous.udp.stun.StunBindingResponder;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.net.InetSocketAddress;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,11 +28,11 @@ public final class UdpVerticle extends VerticleBase {
   public static final String LISTENER = "udp";
 
   private UdpConfig cfg;
-  private DatagramSocket socket;
+  private UdpEndpoint socket;
   private RegistryClient registry;
   private StunBindingResponder stun;
   private ReplyBudget budget;
-  private final byte[] in = new byte[LiteRequest.MAX_READ + 1024];
+  private final byte[] in = new byte[UdpEndpoint.MAX_READ];
   private final byte[] out = new byte[1024];
   private long sweepTimer = -1;
 
@@ -51,7 +46,6 @@ public final class UdpVerticle extends VerticleBase {
   private Metrics.Counter listsSent;
   private Metrics.Counter listsOverBudget;
   private Metrics.Counter listBytes;
-  private Metrics.Counter sendFailures;
 
   @Override
   public Future<?> start() {
@@ -70,15 +64,13 @@ public final class UdpVerticle extends VerticleBase {
     listsSent = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "sent");
     listsOverBudget = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "over_budget");
     listBytes = m.counter("rendezvous_s0_list_bytes_total", "S0 LIST reply bytes sent");
-    sendFailures = m.counter("rendezvous_udp_send_failures_total", "UDP replies the socket failed to send", "port", "3478");
     m.gauge("rendezvous_s0_budget_tracked_destinations", "Destinations with a partly spent S0 reply budget", budget::tracked);
 
-    socket = vertx.createDatagramSocket(new DatagramSocketOptions().setReceiveBufferSize(4 << 20).setSendBufferSize(4 << 20));
-    socket.handler(this::onDatagram);
-    socket.exceptionHandler(e -> LOG.log(Level.WARNING, "udp 3478 socket error", e));
     sweepTimer = vertx.setPeriodic(10_000, id -> budget.forgetIdle(System.nanoTime()));
-    return socket.listen(cfg.port(), cfg.host())
-        .onSuccess(s -> BoundPorts.record(vertx, LISTENER, s.localAddress().port()));
+    return UdpEndpoint.bind(context, cfg.host(), cfg.port(), this::onDatagram).onSuccess(s -> {
+      socket = s;
+      BoundPorts.record(vertx, LISTENER, s.localPort());
+    });
   }
 
   @Override
@@ -87,13 +79,11 @@ public final class UdpVerticle extends VerticleBase {
     return socket == null ? Future.succeededFuture() : socket.close();
   }
 
-  private void onDatagram(DatagramPacket packet) {
-    Buffer data = packet.data();
-    int len = data.length();
+  private void onDatagram(ByteBuf data, InetSocketAddress sender) {
+    int len = data.readableBytes();
     int copied = Math.min(len, in.length);
-    data.getBytes(0, copied, in, 0);
-    SocketAddress sender = packet.sender();
-    if (StunBindingResponder.isStun(in, 0, len <= in.length ? len : 0)) {
+    data.getBytes(data.readerIndex(), in, 0, copied);
+    if (StunBindingResponder.isStun(in, 0, copied)) {
       answerStun(len, sender);
       return;
     }
@@ -104,7 +94,7 @@ public final class UdpVerticle extends VerticleBase {
     switch (req.kind()) {
       case HEARTBEAT -> {
         heartbeats.inc();
-        registry.heartbeat(req.name(), ipOf(sender), sender.port());
+        registry.heartbeat(req.name(), UdpEndpoint.ipText(sender), sender.getPort());
       }
       case LIST -> answerList(sender);
       case INVALID_NAME -> {
@@ -116,16 +106,12 @@ public final class UdpVerticle extends VerticleBase {
     }
   }
 
-  private void answerStun(int len, SocketAddress sender) {
-    byte[] addr = addressBytes(sender);
-    if (addr == null) {
-      stunMalformed.inc();
-      return;
-    }
-    int n = stun.respond(in, 0, len, addr, sender.port(), out);
+  private void answerStun(int len, InetSocketAddress sender) {
+    byte[] addr = IpText.bytesOf(sender.getAddress());
+    int n = stun.respond(in, 0, len, addr, sender.getPort(), out);
     if (n > 0) {
       (StunBindingResponder.isErrorResponse(out) ? stunError : stunSuccess).inc();
-      send(Buffer.buffer(n).appendBytes(out, 0, n), sender);
+      socket.send(out, 0, n, sender);
     } else if (n == StunBindingResponder.DROP_NOT_REQUEST) {
       stunIgnored.inc();
     } else {
@@ -133,8 +119,8 @@ public final class UdpVerticle extends VerticleBase {
     }
   }
 
-  private void answerList(SocketAddress sender) {
-    String ip = ipOf(sender);
+  private void answerList(InetSocketAddress sender) {
+    String ip = UdpEndpoint.ipText(sender);
     registry.list(cfg.listMaxBytes()).onSuccess(reply -> {
       if (!budget.tryTake(ip, reply.length(), System.nanoTime())) {
         listsOverBudget.inc();
@@ -142,32 +128,7 @@ public final class UdpVerticle extends VerticleBase {
       }
       listsSent.inc();
       listBytes.add(reply.length());
-      send(reply, sender);
+      socket.send(reply, sender);
     }).onFailure(e -> LOG.warning("S0 LIST for " + sender + " failed: " + e));
-  }
-
-  private void send(Buffer payload, SocketAddress to) {
-    socket.send(payload, to.port(), to.hostAddress()).onFailure(e -> sendFailures.inc());
-  }
-
-  private static byte[] addressBytes(SocketAddress a) {
-    InetAddress inet = inetOf(a);
-    return inet == null ? null : inet.getAddress();
-  }
-
-  private static String ipOf(SocketAddress a) {
-    InetAddress inet = inetOf(a);
-    return inet == null ? a.hostAddress() : IpText.of(inet);
-  }
-
-  private static InetAddress inetOf(SocketAddress a) {
-    if (a instanceof SocketAddressImpl impl && impl.ipAddress() != null) {
-      return impl.ipAddress();
-    }
-    try {
-      return InetAddress.getByName(a.hostAddress()); // a literal: no lookup
-    } catch (UnknownHostException e) {
-      return null;
-    }
   }
 }

@@ -79,7 +79,7 @@ public final class StunBindingResponder {
                     return DROP_MALFORMED;
                 }
                 fingerprint = true;
-            } else if (type < 0x8000 && !isKnown(type) && unknownCount < 31
+            } else if (type < 0x8000 && !isKnown(type) && unknownCount < MAX_UNKNOWN
                     && !contains(unknown, unknownCount, type)) {
                 unknown[unknownCount++] = type;
             }

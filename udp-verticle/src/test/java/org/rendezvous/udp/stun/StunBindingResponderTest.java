@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -180,11 +181,14 @@ class StunBindingResponderTest {
 
     @Test
     void fingerprintThatIsNotLastIsDroppedAsMalformed() {
-        StunMessage m = new StunMessage(0x0001, TRANSACTION_ID);
-        Fingerprint.addTo(m);
-        new Software("late").addTo(m);
+        // FINGERPRINT, then SOFTWARE "late"; the CRC is right for the bytes before it as sent, so only
+        // its position is wrong.
+        byte[] req = hex("0001 0010 2112a442 b7e7a701bc34d686fa87dfae  8028 0004 00000000  8022 0004 6c617465");
+        CRC32 crc = new CRC32();
+        crc.update(req, 0, 20);
+        StunMessage.putInt(req, 24, (int) crc.getValue() ^ 0x5354554e);
 
-        assertEquals(StunBindingResponder.DROP_MALFORMED, respond(m.encode(), CLIENT_V4));
+        assertEquals(StunBindingResponder.DROP_MALFORMED, respond(req, CLIENT_V4));
     }
 
     @Test

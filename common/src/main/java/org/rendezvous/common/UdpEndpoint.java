@@ -1,0 +1,174 @@
+package org.rendezvous.common;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.Socket;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A UDP socket on the calling verticle's event loop, for the hot paths (STUN, S0, lobby): Netty
+ * directly, batched reads (recvmmsg on epoll) and writes flushed once per read batch, and the
+ * zero-byte datagram that S0 answers to LIST on an empty registry (Netty silently skips those).
+ * The receiver runs on the verticle's context, so it may use the event bus and timers.
+ */
+public final class UdpEndpoint {
+
+  private static final Logger LOG = Logger.getLogger(UdpEndpoint.class.getName());
+  /** Largest datagram read; longer ones are truncated by the kernel. */
+  public static final int MAX_READ = 2048;
+  private static final int BATCH = 32;
+
+  /** Handles one datagram; {@code data} is valid only during the call. */
+  public interface Receiver {
+    void onDatagram(ByteBuf data, InetSocketAddress sender);
+  }
+
+  private final Channel channel;
+  /** Without epoll: the JDK channel under Netty's, which can send the zero-byte datagram Netty skips. */
+  private final DatagramChannel jdkChannel;
+  private boolean inReadBatch;
+
+  private UdpEndpoint(Channel channel, DatagramChannel jdkChannel) {
+    this.channel = channel;
+    this.jdkChannel = jdkChannel;
+  }
+
+  /** Binds on the current verticle's event loop; {@code receiver} runs on that verticle's context. */
+  public static Future<UdpEndpoint> bind(Context context, String host, int port, Receiver receiver) {
+    ContextInternal ctx = (ContextInternal) context;
+    Promise<UdpEndpoint> promise = ctx.promise();
+    UdpEndpoint[] self = new UdpEndpoint[1];
+    DatagramChannel[] jdk = new DatagramChannel[1];
+    Bootstrap b = new Bootstrap().group(ctx.nettyEventLoop())
+        .option(ChannelOption.SO_RCVBUF, 4 << 20)
+        .option(ChannelOption.SO_SNDBUF, 4 << 20)
+        .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
+          @Override
+          protected void channelRead0(ChannelHandlerContext c, DatagramPacket packet) {
+            if (self[0] != null) {
+              self[0].inReadBatch = true;
+            }
+            ctx.emit(packet, p -> {
+              try {
+                receiver.onDatagram(p.content(), p.sender());
+              } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "UDP handler failed on a datagram from " + p.sender(), e);
+              }
+            });
+          }
+
+          @Override
+          public void channelReadComplete(ChannelHandlerContext c) {
+            if (self[0] != null) {
+              self[0].inReadBatch = false;
+            }
+            c.flush();
+          }
+
+          @Override
+          public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+            LOG.log(Level.FINE, "UDP socket error (ignored, socket keeps serving)", cause);
+          }
+        });
+    if (Epoll.isAvailable()) {
+      b.channel(EpollDatagramChannel.class)
+          .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_READ)
+          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_READ * BATCH));
+    } else {
+      try {
+        jdk[0] = DatagramChannel.open();
+      } catch (IOException e) {
+        return Future.failedFuture(e);
+      }
+      b.channelFactory(() -> new NioDatagramChannel(jdk[0]))
+          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_READ));
+    }
+    b.bind(new InetSocketAddress(host, port)).addListener(f -> {
+      if (f.isSuccess()) {
+        self[0] = new UdpEndpoint(((io.netty.channel.ChannelFuture) f).channel(), jdk[0]);
+        promise.complete(self[0]);
+      } else {
+        promise.fail(f.cause());
+      }
+    });
+    return promise.future();
+  }
+
+  public int localPort() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /** Sends {@code len} bytes of {@code bytes} to {@code to} from this socket; an empty datagram when len is 0. */
+  public void send(byte[] bytes, int off, int len, InetSocketAddress to) {
+    if (len == 0) {
+      sendEmpty(to);
+      return;
+    }
+    ByteBuf buf = channel.alloc().directBuffer(len).writeBytes(bytes, off, len);
+    write(new DatagramPacket(buf, to));
+  }
+
+  public void send(Buffer payload, InetSocketAddress to) {
+    byte[] bytes = payload.getBytes();
+    send(bytes, 0, bytes.length, to);
+  }
+
+  private void write(DatagramPacket packet) {
+    if (inReadBatch && channel.eventLoop().inEventLoop()) {
+      channel.write(packet, channel.voidPromise()); // flushed once at the end of the read batch
+    } else {
+      channel.writeAndFlush(packet, channel.voidPromise());
+    }
+  }
+
+  private void sendEmpty(InetSocketAddress to) {
+    if (!channel.eventLoop().inEventLoop()) {
+      channel.eventLoop().execute(() -> sendEmpty(to));
+      return;
+    }
+    try {
+      if (channel instanceof EpollDatagramChannel epoll) {
+        ((Socket) epoll.fd()).sendTo(ByteBuffer.allocateDirect(0), 0, 0, to.getAddress(), to.getPort());
+      } else {
+        jdkChannel.send(ByteBuffer.allocate(0), to);
+      }
+    } catch (IOException e) {
+      LOG.log(Level.FINE, "empty datagram to " + to + " failed", e);
+    }
+  }
+
+  public Future<Void> close() {
+    Promise<Void> p = Promise.promise();
+    channel.close().addListener(f -> p.complete());
+    return p.future();
+  }
+
+
+  /** The text of an address as the original servers printed it. */
+  public static String ipText(InetSocketAddress a) {
+    InetAddress inet = a.getAddress();
+    return inet == null ? a.getHostString() : IpText.of(inet);
+  }
+}

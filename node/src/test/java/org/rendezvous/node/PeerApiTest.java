@@ -1,0 +1,582 @@
+package org.rendezvous.node;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The S2 REST peer registry (x20chat-compatible) against a running node over loopback HTTP: every
+ * row of the SPEC S2 table, byte for byte, plus the FastAPI/pydantic error shapes and bad input.
+ * Expected bodies are written with single quotes for readability ({@link #q}).
+ */
+class PeerApiTest {
+
+  private static final String UUID_A = "a1b2c3d4-5678-90ab-cdef-1234567890ab";
+  private static final String UUID_B = "b9c8d7e6-f5e4-d3c2-b1a0-9876543210ab";
+  private static final Pattern LAST_SEEN = Pattern.compile("\"last_seen\":([^,}]*)");
+
+  @TempDir
+  Path dir;
+
+  private RendezvousNode node;
+  private int port;
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeEach
+  void startNode() throws Exception {
+    node = NodeFixture.start(NodeFixture.singleNode(dir));
+    port = node.port("s2-http");
+  }
+
+  @AfterEach
+  void stopNode() throws Exception {
+    NodeFixture.stop(node);
+  }
+
+  // ---- GET / -------------------------------------------------------------------------------
+
+  @Test
+  void rootReportsTheServiceAndCountsOnlyOnlinePeers() throws Exception {
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':0}"));
+    register(UUID_A, "Alice", 54321);
+    register(UUID_B, "Bob", 54322);
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':2}"));
+    delete("/peer/" + UUID_B);
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':1}"));
+  }
+
+  // ---- POST /register ----------------------------------------------------------------------
+
+  @Test
+  void registerAnswersSuccessWithTheConnectionAddressAsPublicIp() throws Exception {
+    assertJson(post("/register", q("{'peer_id':'" + UUID_A + "','username':'Alice','port':54321}")), 200,
+        q("{'status':'success','message':'Peer registered successfully','peer_id':'" + UUID_A + "','public_ip':'127.0.0.1'}"));
+    assertJson(get("/peer/" + UUID_A), 200,
+        q("{'peer_id':'" + UUID_A + "','username':'Alice','ip':'127.0.0.1','port':54321}"));
+  }
+
+  @Test
+  void reRegisteringAnIdReplacesUsernameAndPortButKeepsItsRegistrationPlace() throws Exception {
+    register("first", "Alice", 1000);
+    register("second", "Bob", 2000);
+    register("first", "Alicia", 1001);
+    assertJson(get("/peer/first"), 200, q("{'peer_id':'first','username':'Alicia','ip':'127.0.0.1','port':1001}"));
+    assertEquals(q("{'peers':["
+            + "{'peer_id':'first','username':'Alicia','ip':'127.0.0.1','port':1001,'online':true,'last_seen':T},"
+            + "{'peer_id':'second','username':'Bob','ip':'127.0.0.1','port':2000,'online':true,'last_seen':T}"
+            + "],'count':2}"),
+        withoutLastSeen(get("/peers")));
+    assertJson(get("/status"), 200, q("{'status':'running','total_peers':2,'online_peers':2,'peer_list':["
+        + "{'peer_id':'first...','username':'Alicia','online':true},"
+        + "{'peer_id':'second...','username':'Bob','online':true}]}"));
+  }
+
+  @Test
+  void reRegisteringAnUnregisteredPeerBringsItBackOnline() throws Exception {
+    register(UUID_A, "Alice", 54321);
+    delete("/peer/" + UUID_A);
+    assertJson(get("/peer/" + UUID_A), 404, q("{'detail':'Peer is offline'}"));
+    register(UUID_A, "Alice", 54399);
+    assertJson(get("/peer/" + UUID_A), 200,
+        q("{'peer_id':'" + UUID_A + "','username':'Alice','ip':'127.0.0.1','port':54399}"));
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':1}"));
+  }
+
+  @Test
+  void registerRefreshesLastSeenOnReRegistration() throws Exception {
+    register(UUID_A, "Alice", 1);
+    double first = lastSeens(get("/peers")).get(0);
+    register(UUID_A, "Alice", 1);
+    double second = lastSeens(get("/peers")).get(0);
+    assertTrue(second > first, "last_seen " + first + " then " + second);
+  }
+
+  // ---- GET /peer/{id} ----------------------------------------------------------------------
+
+  @Test
+  void getPeerAnswersIdUsernameIpAndPortInThatOrder() throws Exception {
+    register(UUID_B, "Bob", 54322);
+    Reply r = get("/peer/" + UUID_B);
+    assertJson(r, 200, q("{'peer_id':'" + UUID_B + "','username':'Bob','ip':'127.0.0.1','port':54322}"));
+  }
+
+  @Test
+  void getUnknownPeerIs404PeerNotFound() throws Exception {
+    register(UUID_A, "Alice", 54321);
+    assertJson(get("/peer/" + UUID_B), 404, q("{'detail':'Peer not found'}"));
+  }
+
+  @Test
+  void getUnregisteredPeerIs404PeerIsOffline() throws Exception {
+    register(UUID_A, "Alice", 54321);
+    delete("/peer/" + UUID_A);
+    assertJson(get("/peer/" + UUID_A), 404, q("{'detail':'Peer is offline'}"));
+  }
+
+  // ---- GET /peers --------------------------------------------------------------------------
+
+  @Test
+  void peersIsAnEmptyListWhenNobodyIsOnline() throws Exception {
+    assertJson(get("/peers"), 200, q("{'peers':[],'count':0}"));
+    register("only", "Solo", 9);
+    delete("/peer/only");
+    assertJson(get("/peers"), 200, q("{'peers':[],'count':0}"));
+  }
+
+  @Test
+  void peersListsOnlyOnlinePeersInRegistrationOrderWithTheirCount() throws Exception {
+    register("zed", "Zed", 3000);
+    register("amy", "Amy", 1000);
+    register("max", "Max", 2000);
+    delete("/peer/amy");
+    Reply r = get("/peers");
+    assertEquals(200, r.status);
+    assertEquals("application/json", r.contentType());
+    assertEquals(q("{'peers':["
+            + "{'peer_id':'zed','username':'Zed','ip':'127.0.0.1','port':3000,'online':true,'last_seen':T},"
+            + "{'peer_id':'max','username':'Max','ip':'127.0.0.1','port':2000,'online':true,'last_seen':T}"
+            + "],'count':2}"),
+        withoutLastSeen(r));
+  }
+
+  @Test
+  void peersLastSeenIsAFloatNumberOfEpochSecondsAtRegistration() throws Exception {
+    double before = System.currentTimeMillis() / 1000.0;
+    register(UUID_A, "Alice", 54321);
+    double after = System.currentTimeMillis() / 1000.0;
+    Reply r = get("/peers");
+    Matcher m = LAST_SEEN.matcher(r.text());
+    assertTrue(m.find(), r.text());
+    String token = m.group(1);
+    assertTrue(token.matches("[0-9]+\\.[0-9]+"), "last_seen must be a plain JSON float, got " + token);
+    double lastSeen = Double.parseDouble(token);
+    // Both clocks are this machine's; allow for the millisecond granularity of currentTimeMillis.
+    assertTrue(lastSeen >= before - 0.002 && lastSeen <= after + 0.002,
+        "last_seen " + token + " not within [" + before + ", " + after + "]");
+  }
+
+  // ---- DELETE /peer/{id} -------------------------------------------------------------------
+
+  @Test
+  void deleteAnswersSuccessAndMarksThePeerOfflineWithoutForgettingIt() throws Exception {
+    register(UUID_A, "Alice", 54321);
+    assertJson(delete("/peer/" + UUID_A), 200, q("{'status':'success','message':'Peer unregistered'}"));
+    assertJson(get("/status"), 200, q("{'status':'running','total_peers':1,'online_peers':0,'peer_list':["
+        + "{'peer_id':'a1b2c3d4-5678-90...','username':'Alice','online':false}]}"));
+  }
+
+  @Test
+  void deletingAnAlreadyOfflinePeerAgainIsStill200() throws Exception {
+    register(UUID_A, "Alice", 54321);
+    assertJson(delete("/peer/" + UUID_A), 200, q("{'status':'success','message':'Peer unregistered'}"));
+    assertJson(delete("/peer/" + UUID_A), 200, q("{'status':'success','message':'Peer unregistered'}"));
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':0}"));
+  }
+
+  @Test
+  void deletingAnUnknownPeerIs404PeerNotFound() throws Exception {
+    assertJson(delete("/peer/" + UUID_B), 404, q("{'detail':'Peer not found'}"));
+  }
+
+  // ---- GET /status -------------------------------------------------------------------------
+
+  @Test
+  void statusListsEveryPeerWithItsIdCutTo16CharactersPlusEllipsis() throws Exception {
+    register(UUID_A, "Alice", 54321);
+    register("bob", "Bob", 54322);
+    register("exactly16chars!!", "Carol", 54323);
+    register(UUID_B, "Dave", 54324);
+    delete("/peer/bob");
+    assertJson(get("/status"), 200, q("{'status':'running','total_peers':4,'online_peers':3,'peer_list':["
+        + "{'peer_id':'a1b2c3d4-5678-90...','username':'Alice','online':true},"
+        + "{'peer_id':'bob...','username':'Bob','online':false},"
+        + "{'peer_id':'exactly16chars!!...','username':'Carol','online':true},"
+        + "{'peer_id':'b9c8d7e6-f5e4-d3...','username':'Dave','online':true}]}"));
+  }
+
+  @Test
+  void statusCutsIdsByCharactersNotBytesOrUtf16Units() throws Exception {
+    String emoji = "\uD83C\uDF89"; // one character, two UTF-16 units, four UTF-8 bytes
+    register(emoji.repeat(20), "Party", 1);
+    assertJson(get("/status"), 200, "{\"status\":\"running\",\"total_peers\":1,\"online_peers\":1,\"peer_list\":["
+        + "{\"peer_id\":\"" + emoji.repeat(16) + "...\",\"username\":\"Party\",\"online\":true}]}");
+  }
+
+  @Test
+  void statusOfAnEmptyRegistryHasZeroTotals() throws Exception {
+    assertJson(get("/status"), 200, q("{'status':'running','total_peers':0,'online_peers':0,'peer_list':[]}"));
+  }
+
+  // ---- 422 validation ----------------------------------------------------------------------
+
+  @Test
+  void registerWithMissingFieldsListsEachOneWithTheWholeBodyAsInput() throws Exception {
+    assertJson(post("/register", q("{'peer_id':'p1'}")), 422, q("{'detail':["
+        + "{'type':'missing','loc':['body','username'],'msg':'Field required','input':{'peer_id':'p1'}},"
+        + "{'type':'missing','loc':['body','port'],'msg':'Field required','input':{'peer_id':'p1'}}]}"));
+    assertJson(post("/register", "{}"), 422, q("{'detail':["
+        + "{'type':'missing','loc':['body','peer_id'],'msg':'Field required','input':{}},"
+        + "{'type':'missing','loc':['body','username'],'msg':'Field required','input':{}},"
+        + "{'type':'missing','loc':['body','port'],'msg':'Field required','input':{}}]}"));
+    assertJson(get("/status"), 200, q("{'status':'running','total_peers':0,'online_peers':0,'peer_list':[]}"));
+  }
+
+  @Test
+  void registerWithNumbersForPeerIdAndUsernameIsStringType() throws Exception {
+    assertJson(post("/register", q("{'peer_id':123,'username':4.5,'port':5000}")), 422, q("{'detail':["
+        + "{'type':'string_type','loc':['body','peer_id'],'msg':'Input should be a valid string','input':123},"
+        + "{'type':'string_type','loc':['body','username'],'msg':'Input should be a valid string','input':4.5}]}"));
+  }
+
+  @Test
+  void registerWithANonNumericPortStringIsIntParsing() throws Exception {
+    assertJson(post("/register", q("{'peer_id':'p','username':'u','port':'abc'}")), 422, q("{'detail':["
+        + "{'type':'int_parsing','loc':['body','port'],"
+        + "'msg':'Input should be a valid integer, unable to parse string as an integer','input':'abc'}]}"));
+  }
+
+  @Test
+  void registerWithAFractionalPortIsIntFromFloat() throws Exception {
+    assertJson(post("/register", q("{'peer_id':'p','username':'u','port':1.5}")), 422, q("{'detail':["
+        + "{'type':'int_from_float','loc':['body','port'],"
+        + "'msg':'Input should be a valid integer, got a number with a fractional part','input':1.5}]}"));
+  }
+
+  @Test
+  void registerAcceptsANumericStringPortAndStoresItAsAnInteger() throws Exception {
+    assertJson(post("/register", q("{'peer_id':'p','username':'u','port':'5000'}")), 200,
+        q("{'status':'success','message':'Peer registered successfully','peer_id':'p','public_ip':'127.0.0.1'}"));
+    assertJson(get("/peer/p"), 200, q("{'peer_id':'p','username':'u','ip':'127.0.0.1','port':5000}"));
+  }
+
+  @Test
+  void registerAcceptsAnIntegralFloatPortAndStoresItAsAnInteger() throws Exception {
+    assertJson(post("/register", q("{'peer_id':'p','username':'u','port':5000.0}")), 200,
+        q("{'status':'success','message':'Peer registered successfully','peer_id':'p','public_ip':'127.0.0.1'}"));
+    assertJson(get("/peer/p"), 200, q("{'peer_id':'p','username':'u','ip':'127.0.0.1','port':5000}"));
+  }
+
+  @Test
+  void registerWithAJsonArrayBodyIsModelAttributesType() throws Exception {
+    assertJson(post("/register", "[1,\"two\"]"), 422, q("{'detail':["
+        + "{'type':'model_attributes_type','loc':['body'],"
+        + "'msg':'Input should be a valid dictionary or object to extract fields from','input':[1,'two']}]}"));
+  }
+
+  @Test
+  void registerWithInvalidJsonIsJsonInvalidAtTheCharacterWherePythonStops() throws Exception {
+    // Python's json.loads('{"peer_id": }') fails with "Expecting value" at char 12.
+    assertJson(post("/register", "{\"peer_id\": }"), 422, q("{'detail':["
+        + "{'type':'json_invalid','loc':['body',12],'msg':'JSON decode error','input':{},"
+        + "'ctx':{'error':'Expecting value'}}]}"));
+    assertJson(post("/register", "not json"), 422, q("{'detail':["
+        + "{'type':'json_invalid','loc':['body',0],'msg':'JSON decode error','input':{},"
+        + "'ctx':{'error':'Expecting value'}}]}"));
+  }
+
+  @Test
+  void registerWithAnEmptyBodyIsMissingBody() throws Exception {
+    assertJson(post("/register", ""), 422,
+        q("{'detail':[{'type':'missing','loc':['body'],'msg':'Field required','input':null}]}"));
+    Reply raw = raw("POST /register HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        .getBytes(StandardCharsets.US_ASCII));
+    assertJson(raw, 422, q("{'detail':[{'type':'missing','loc':['body'],'msg':'Field required','input':null}]}"));
+  }
+
+  // ---- routing errors ----------------------------------------------------------------------
+
+  @Test
+  void unknownPathsAre404NotFound() throws Exception {
+    for (String path : List.of("/nope", "/peer/", "/peer/a/b", "/peers/extra", "/registerx")) {
+      assertJson(get(path), 404, q("{'detail':'Not Found'}"));
+    }
+    assertJson(send("POST", "/nope", BodyPublishers.ofString("{}")), 404, q("{'detail':'Not Found'}"));
+  }
+
+  @Test
+  void wrongMethodIs405MethodNotAllowedWithAnAllowHeader() throws Exception {
+    Reply putPeers = send("PUT", "/peers", BodyPublishers.ofString("{}"));
+    assertJson(putPeers, 405, q("{'detail':'Method Not Allowed'}"));
+    assertEquals("GET", putPeers.header("allow"));
+
+    Reply getRegister = get("/register");
+    assertJson(getRegister, 405, q("{'detail':'Method Not Allowed'}"));
+    assertEquals("POST", getRegister.header("allow"));
+
+    Reply postRoot = send("POST", "/", BodyPublishers.ofString("{}"));
+    assertJson(postRoot, 405, q("{'detail':'Method Not Allowed'}"));
+    assertEquals("GET", postRoot.header("allow"));
+
+    Reply postPeer = send("POST", "/peer/x", BodyPublishers.ofString("{}"));
+    assertJson(postPeer, 405, q("{'detail':'Method Not Allowed'}"));
+    assertEquals(List.of("DELETE", "GET"), sortedMethods(postPeer.header("allow")));
+  }
+
+  // ---- X-Forwarded-For ---------------------------------------------------------------------
+
+  @Test
+  void forwardedForFromTheLoopbackProxyBecomesThePublicIp() throws Exception {
+    String body = q("{'peer_id':'p','username':'u','port':7}");
+    assertJson(send("POST", "/register", BodyPublishers.ofString(body), "X-Forwarded-For", "203.0.113.7"), 200,
+        q("{'status':'success','message':'Peer registered successfully','peer_id':'p','public_ip':'203.0.113.7'}"));
+    assertJson(get("/peer/p"), 200, q("{'peer_id':'p','username':'u','ip':'203.0.113.7','port':7}"));
+  }
+
+  @Test
+  void forwardedForChainYieldsTheHopNearestTheTrustedProxy() throws Exception {
+    String body = q("{'peer_id':'p','username':'u','port':7}");
+    assertJson(send("POST", "/register", BodyPublishers.ofString(body),
+            "X-Forwarded-For", "198.51.100.1, 203.0.113.9"), 200,
+        q("{'status':'success','message':'Peer registered successfully','peer_id':'p','public_ip':'203.0.113.9'}"));
+  }
+
+  @Test
+  void forwardedForIsIgnoredWhenLoopbackIsNotATrustedProxy() throws Exception {
+    JsonObject config = NodeFixture.singleNode(dir.resolve("untrusting"));
+    config.getJsonObject("registry").put("trustedProxies", new JsonArray().add("10.9.9.9"));
+    RendezvousNode untrusting = NodeFixture.start(config);
+    try {
+      int otherPort = untrusting.port("s2-http");
+      String body = q("{'peer_id':'p','username':'u','port':7}");
+      Reply r = send(otherPort, "POST", "/register", BodyPublishers.ofString(body), "X-Forwarded-For", "203.0.113.7");
+      assertJson(r, 200,
+          q("{'status':'success','message':'Peer registered successfully','peer_id':'p','public_ip':'127.0.0.1'}"));
+      assertJson(send(otherPort, "GET", "/peer/p", BodyPublishers.noBody()), 200,
+          q("{'peer_id':'p','username':'u','ip':'127.0.0.1','port':7}"));
+    } finally {
+      NodeFixture.stop(untrusting);
+    }
+  }
+
+  // ---- bad input (SPEC §5) -----------------------------------------------------------------
+
+  @Test
+  void garbageBytesAsBodyAreAJsonErrorAndTheNodeKeepsServing() throws Exception {
+    byte[] garbage = new byte[512];
+    for (int i = 0; i < garbage.length; i++) {
+      garbage[i] = (byte) (i * 131 + 7); // includes NUL, 0xFF and invalid UTF-8 sequences
+    }
+    Reply r = send("POST", "/register", BodyPublishers.ofByteArray(garbage));
+    assertEquals(422, r.status, r.text());
+    assertEquals("application/json", r.contentType());
+    JsonObject detail = new JsonObject(r.text()).getJsonArray("detail").getJsonObject(0);
+    assertEquals("json_invalid", detail.getString("type"));
+    assertEquals("JSON decode error", detail.getString("msg"));
+
+    byte[] binaryNoise = {(byte) 0xFF, (byte) 0xFE, 0, 0, (byte) 0xC3, 0x28, '{', (byte) 0x80};
+    Reply r2 = send("POST", "/register", BodyPublishers.ofByteArray(binaryNoise));
+    assertEquals(422, r2.status, r2.text());
+    assertEquals("json_invalid", new JsonObject(r2.text()).getJsonArray("detail").getJsonObject(0).getString("type"));
+
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':0}"));
+  }
+
+  @Test
+  void bodyOfExactlyMaxBodyBytesIsStillAccepted() throws Exception {
+    String json = q("{'peer_id':'p','username':'u','port':7}");
+    String padded = json + " ".repeat(65_536 - json.length());
+    assertJson(post("/register", padded), 200,
+        q("{'status':'success','message':'Peer registered successfully','peer_id':'p','public_ip':'127.0.0.1'}"));
+  }
+
+  @Test
+  void oversizeBodyIs413JsonClosesTheConnectionAndTheNodeKeepsServing() throws Exception {
+    byte[] body = new byte[65_537];
+    Arrays.fill(body, (byte) ' ');
+    byte[] head = ("POST /register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
+        + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(head);
+      out.write(body);
+      out.flush();
+      InputStream in = s.getInputStream();
+      Reply r = readResponse(in);
+      assertJson(r, 413, q("{'detail':'Request body too large'}"));
+      assertEquals(-1, in.read(), "connection must be closed after 413");
+    }
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':0}"));
+  }
+
+  @Test
+  void oversizeChunkedBodyIs413AndTheNodeKeepsServing() throws Exception {
+    byte[] body = new byte[200_000];
+    Arrays.fill(body, (byte) ' ');
+    // An InputStream publisher has no known length, so the body goes out chunked.
+    Reply r = send("POST", "/register", BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)));
+    assertJson(r, 413, q("{'detail':'Request body too large'}"));
+    register(UUID_A, "Alice", 1);
+    assertJson(get("/"), 200, q("{'service':'P2P Chat Signaling Server','status':'running','peers_online':1}"));
+  }
+
+  @Test
+  void nonAsciiUsernameRoundTripsAsRawUtf8() throws Exception {
+    String name = "Zoë 東京 \uD83C\uDF89";
+    register("u1", name, 1);
+    Reply r = get("/peer/u1");
+    byte[] expected = ("{\"peer_id\":\"u1\",\"username\":\"" + name + "\",\"ip\":\"127.0.0.1\",\"port\":1}")
+        .getBytes(StandardCharsets.UTF_8);
+    assertEquals(200, r.status);
+    assertArrayEquals(expected, r.body, r.text());
+    assertFalse(r.text().contains("\\u"), "must not be \\u-escaped: " + r.text());
+    assertEquals(q("{'peers':[{'peer_id':'u1','username':'" + name
+        + "','ip':'127.0.0.1','port':1,'online':true,'last_seen':T}],'count':1}"), withoutLastSeen(get("/peers")));
+  }
+
+  @Test
+  void nonAsciiPeerIdIsFoundThroughAPercentEncodedPath() throws Exception {
+    register("pëer", "u", 1);
+    assertJson(get("/peer/p%C3%ABer"), 200, q("{'peer_id':'pëer','username':'u','ip':'127.0.0.1','port':1}"));
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------
+
+  /** A status, its headers (lower-case names) and the exact body bytes. */
+  private record Reply(int status, Map<String, String> headers, byte[] body) {
+    String text() {
+      return new String(body, StandardCharsets.UTF_8);
+    }
+
+    String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    String contentType() {
+      return header("content-type");
+    }
+  }
+
+  /** Compact JSON written with single quotes. */
+  private static String q(String singleQuoted) {
+    return singleQuoted.replace('\'', '"');
+  }
+
+  private static void assertJson(Reply r, int status, String body) {
+    assertEquals(status, r.status, r.text());
+    assertEquals("application/json", r.contentType());
+    assertEquals(body, r.text());
+    assertArrayEquals(body.getBytes(StandardCharsets.UTF_8), r.body);
+  }
+
+  /** The body with each last_seen value replaced by T, after checking it is 200 JSON. */
+  private static String withoutLastSeen(Reply r) {
+    assertEquals(200, r.status, r.text());
+    assertEquals("application/json", r.contentType());
+    return LAST_SEEN.matcher(r.text()).replaceAll("\"last_seen\":T");
+  }
+
+  private static List<Double> lastSeens(Reply r) {
+    List<Double> out = new ArrayList<>();
+    Matcher m = LAST_SEEN.matcher(r.text());
+    while (m.find()) {
+      out.add(Double.parseDouble(m.group(1)));
+    }
+    return out;
+  }
+
+  private static List<String> sortedMethods(String allow) {
+    assertTrue(allow != null, "Allow header missing");
+    return Arrays.stream(allow.split(",")).map(String::trim).sorted().toList();
+  }
+
+  private void register(String peerId, String username, int peerPort) throws Exception {
+    String body = new JsonObject().put("peer_id", peerId).put("username", username).put("port", peerPort).encode();
+    Reply r = post("/register", body);
+    assertEquals(200, r.status, r.text());
+  }
+
+  private Reply get(String path) throws Exception {
+    return send("GET", path, BodyPublishers.noBody());
+  }
+
+  private Reply post(String path, String body) throws Exception {
+    return send("POST", path, BodyPublishers.ofString(body, StandardCharsets.UTF_8), "Content-Type", "application/json");
+  }
+
+  private Reply delete(String path) throws Exception {
+    return send("DELETE", path, BodyPublishers.noBody());
+  }
+
+  private Reply send(String method, String path, BodyPublisher body, String... headers) throws Exception {
+    return send(port, method, path, body, headers);
+  }
+
+  private Reply send(int toPort, String method, String path, BodyPublisher body, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + toPort + path))
+        .timeout(Duration.ofSeconds(10)).method(method, body);
+    for (int i = 0; i < headers.length; i += 2) {
+      b.header(headers[i], headers[i + 1]);
+    }
+    var response = http.send(b.build(), BodyHandlers.ofByteArray());
+    Map<String, String> h = new LinkedHashMap<>();
+    response.headers().map().forEach((k, v) -> h.put(k.toLowerCase(Locale.ROOT), String.join(", ", v)));
+    return new Reply(response.statusCode(), h, response.body());
+  }
+
+  /** Sends exact bytes on a fresh connection and reads one response. */
+  private Reply raw(byte[] request) throws IOException {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(10_000);
+      s.getOutputStream().write(request);
+      s.getOutputStream().flush();
+      return readResponse(s.getInputStream());
+    }
+  }
+
+  /** Reads one HTTP/1.1 response framed by Content-Length. */
+  private static Reply readResponse(InputStream in) throws IOException {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    int matched = 0;
+    while (matched < 4) {
+      int c = in.read();
+      if (c < 0) {
+        throw new IOException("connection closed inside the response head: " + head);
+      }
+      head.write(c);
+      matched = (c == "\r\n\r\n".charAt(matched)) ? matched + 1 : (c == '\r' ? 1 : 0);
+    }
+    String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+    int status = Integer.parseInt(lines[0].split(" ")[1]);
+    Map<String, String> headers = new LinkedHashMap<>();
+    for (int i = 1; i < lines.length; i++) {
+      int colon = lines[i].indexOf(':');
+      headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+    }
+    int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+    return new Reply(status, headers, in.readNBytes(length));
+  }
+}
