@@ -8,6 +8,7 @@ import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
+import java.util.logging.LogManager;
 import java.util.logging.Logger;
 
 /**
@@ -48,6 +49,17 @@ final class LogFormat extends Formatter {
       b.append(w);
     }
     return b.toString();
+  }
+
+  /**
+   * The JDK's LogManager resets (closes every handler) in its own shutdown hook, racing ours, so the
+   * lines logged while a node shuts down would be lost. This one keeps its handlers.
+   */
+  public static final class ShutdownSafeLogManager extends LogManager {
+    @Override
+    public void reset() {
+      // handlers are configured once by install() and live as long as the process
+    }
   }
 
   private static String shortName(String name) {

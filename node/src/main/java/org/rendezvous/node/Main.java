@@ -13,12 +13,13 @@ import java.util.logging.Logger;
  */
 public final class Main {
 
-  private static final Logger LOG = Logger.getLogger(Main.class.getName());
-
   private Main() {
   }
 
   public static void main(String[] args) throws Exception {
+    // Before any logger exists: keep logging alive while the shutdown hook flushes and leaves the cluster.
+    System.setProperty("java.util.logging.manager", LogFormat.ShutdownSafeLogManager.class.getName());
+    Logger log = Logger.getLogger(Main.class.getName());
     String configFile = null;
     boolean cluster = false;
     for (int i = 0; i < args.length; i++) {
@@ -47,17 +48,19 @@ public final class Main {
       node = RendezvousNode.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
-      LOG.log(Level.SEVERE, "node failed to start: " + cause.getMessage(), cause);
+      log.log(Level.SEVERE, "node failed to start: " + cause.getMessage(), cause);
       System.exit(1);
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("shutting down");
+      log.info("shutting down");
       node.stop().onComplete(ar -> stopped.countDown());
       try {
-        if (!stopped.await(30, TimeUnit.SECONDS)) {
-          LOG.warning("shutdown did not finish in 30 s");
+        if (stopped.await(30, TimeUnit.SECONDS)) {
+          log.info("stopped cleanly");
+        } else {
+          log.warning("shutdown did not finish in 30 s");
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -297,14 +297,23 @@ class PeerApiTest {
   }
 
   @Test
-  void registerWithInvalidJsonIsJsonInvalidAtTheCharacterWherePythonStops() throws Exception {
-    // Python's json.loads('{"peer_id": }') fails with "Expecting value" at char 12.
-    assertJson(post("/register", "{\"peer_id\": }"), 422, q("{'detail':["
-        + "{'type':'json_invalid','loc':['body',12],'msg':'JSON decode error','input':{},"
-        + "'ctx':{'error':'Expecting value'}}]}"));
-    assertJson(post("/register", "not json"), 422, q("{'detail':["
-        + "{'type':'json_invalid','loc':['body',0],'msg':'JSON decode error','input':{},"
-        + "'ctx':{'error':'Expecting value'}}]}"));
+  void registerWithInvalidJsonIsJsonInvalidWherePythonsDecoderStops() throws Exception {
+    // Positions and messages are CPython's json.loads ones: characters, not bytes.
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put("{\"peer_id\": }", "12|Expecting value");
+    cases.put("not json", "0|Expecting value");
+    cases.put("{\"peer_id\":\"Zoë 🎉\",\"username\" \"u\"}", "30|Expecting ':' delimiter");
+    cases.put("{\"peer_id\":\"p\" \"username\":\"u\"}", "15|Expecting ',' delimiter");
+    cases.put("{\"peer_id\":\"p\",}", "15|Expecting property name enclosed in double quotes");
+    cases.put("{\"peer_id\":\"p", "11|Unterminated string starting at");
+    cases.put("{\"peer_id\":\"p\",\"username\":\"u\",\"port\":1} x", "40|Extra data");
+    cases.put("{\"peer_id\":\"a\\qb\"}", "13|Invalid \\escape");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      String[] want = c.getValue().split("\\|");
+      assertJson(post("/register", c.getKey()), 422, q("{'detail':["
+          + "{'type':'json_invalid','loc':['body'," + want[0] + "],'msg':'JSON decode error','input':{},"
+          + "'ctx':{'error':'") + want[1].replace("\\", "\\\\") + q("'}}]}"));
+    }
   }
 
   @Test
@@ -455,6 +464,12 @@ class PeerApiTest {
     assertFalse(r.text().contains("\\u"), "must not be \\u-escaped: " + r.text());
     assertEquals(q("{'peers':[{'peer_id':'u1','username':'" + name
         + "','ip':'127.0.0.1','port':1,'online':true,'last_seen':T}],'count':1}"), withoutLastSeen(get("/peers")));
+  }
+
+  @Test
+  void usernameWithALoneSurrogateComesBackEscapedRatherThanMangled() throws Exception {
+    assertEquals(200, post("/register", "{\"peer_id\":\"s\",\"username\":\"a\\ud800b\",\"port\":1}").status);
+    assertJson(get("/peer/s"), 200, "{\"peer_id\":\"s\",\"username\":\"a\\uD800b\",\"ip\":\"127.0.0.1\",\"port\":1}");
   }
 
   @Test

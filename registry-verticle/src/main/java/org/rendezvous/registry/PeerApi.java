@@ -13,6 +13,9 @@ import org.rendezvous.common.Metrics;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -230,16 +233,32 @@ final class PeerApi implements Handler<HttpServerRequest> {
     if (req.response().closed()) {
       return;
     }
-    Buffer bytes = body.toBuffer();
+    Buffer bytes = utf8(body);
     req.response().setStatusCode(status).putHeader("content-type", "application/json")
         .putHeader("content-length", Integer.toString(bytes.length()));
     if (status == 413) {
       req.response().putHeader("connection", "close");
     }
-    if (req.method() == HttpMethod.HEAD) {
-      req.response().end();
-    } else {
-      req.response().end(bytes);
+    Future<Void> sent = req.method() == HttpMethod.HEAD ? req.response().end() : req.response().end(bytes);
+    if (status == 413) {
+      // The rest of the body is never read: a kept-alive connection would stay paused forever.
+      sent.onComplete(v -> req.connection().close());
+    }
+  }
+
+  /**
+   * Compact JSON as raw UTF-8, like Python's {@code ensure_ascii=False}: Jackson's byte writer would
+   * escape characters outside the BMP as surrogate pairs. A lone surrogate has no UTF-8 form, so a
+   * body holding one keeps Jackson's escaped form.
+   */
+  private static Buffer utf8(JsonObject body) {
+    try {
+      ByteBuffer b = StandardCharsets.UTF_8.newEncoder().encode(CharBuffer.wrap(body.encode()));
+      byte[] bytes = new byte[b.remaining()];
+      b.get(bytes);
+      return Buffer.buffer(bytes);
+    } catch (CharacterCodingException e) {
+      return body.toBuffer();
     }
   }
 

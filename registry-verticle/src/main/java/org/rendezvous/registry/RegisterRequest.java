@@ -1,6 +1,5 @@
 package org.rendezvous.registry;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
@@ -9,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The S2 {@code POST /register} body, validated the way the original FastAPI/pydantic-v2 server
@@ -34,10 +34,11 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
     try {
       value = Json.decodeValue(body);
     } catch (DecodeException e) {
-      long pos = e.getCause() instanceof JsonProcessingException j && j.getLocation() != null
-          ? Math.max(0, j.getLocation().getCharOffset()) : 0;
-      errors.add(error("json_invalid", new JsonArray().add("body").add(pos), "JSON decode error", new JsonObject())
-          .put("ctx", new JsonObject().put("error", "Expecting value")));
+      String text = body.toString(StandardCharsets.UTF_8);
+      // json.loads(bytes) drops a UTF-8 BOM before counting positions.
+      PythonJsonError where = PythonJsonError.locate(text.startsWith("\uFEFF") ? text.substring(1) : text);
+      errors.add(error("json_invalid", new JsonArray().add("body").add(where.pos()), "JSON decode error", new JsonObject())
+          .put("ctx", new JsonObject().put("error", where.msg())));
       return new RegisterRequest(null, null, null, errors);
     }
     if (!(value instanceof JsonObject obj)) {
@@ -116,5 +117,209 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
 
   private static JsonObject error(String type, JsonArray loc, String msg, Object input) {
     return new JsonObject().put("type", type).put("loc", loc).put("msg", msg).put("input", input);
+  }
+
+  /**
+   * Where and why CPython's {@code json.loads} rejects a text (the original server's json_invalid
+   * {@code loc} and {@code ctx.error}); {@code pos} counts characters, not bytes. Only asked about
+   * text Jackson already rejected; what CPython would accept (NaN, Infinity) or nests too deep to
+   * follow is reported as "Expecting value" at 0.
+   */
+  record PythonJsonError(int pos, String msg) {
+
+    private static final int MAX_DEPTH = 1000;
+    private static final String[] LITERALS = {"null", "true", "false", "NaN", "Infinity", "-Infinity"};
+
+    /** Unwinds the scan at the first error; {@code msg} null means "cannot tell". */
+    private static final class Stop extends Exception {
+      private final int at;
+      private final String msg;
+
+      Stop(int at, String msg) {
+        super(null, null, false, false);
+        this.at = at;
+        this.msg = msg;
+      }
+    }
+
+    static PythonJsonError locate(String s) {
+      try {
+        int end = ws(s, value(s, ws(s, 0), 0));
+        if (end != s.length()) {
+          return at(s, end, "Extra data");
+        }
+      } catch (Stop e) {
+        if (e.msg != null) {
+          return at(s, e.at, e.msg);
+        }
+      }
+      return new PythonJsonError(0, "Expecting value");
+    }
+
+    private static PythonJsonError at(String s, int index, String msg) {
+      return new PythonJsonError(s.codePointCount(0, index), msg);
+    }
+
+    private static int value(String s, int i, int depth) throws Stop {
+      if (depth > MAX_DEPTH) {
+        throw new Stop(i, null);
+      }
+      if (i < s.length() && s.charAt(i) == '"') {
+        return string(s, i);
+      }
+      if (i < s.length() && s.charAt(i) == '{') {
+        return object(s, ws(s, i + 1), depth + 1);
+      }
+      if (i < s.length() && s.charAt(i) == '[') {
+        return array(s, ws(s, i + 1), depth + 1);
+      }
+      for (String literal : LITERALS) {
+        if (s.startsWith(literal, i)) {
+          return i + literal.length();
+        }
+      }
+      int end = number(s, i);
+      if (end == i) {
+        throw new Stop(i, "Expecting value");
+      }
+      return end;
+    }
+
+    private static int object(String s, int i, int depth) throws Stop {
+      if (i < s.length() && s.charAt(i) == '}') {
+        return i + 1;
+      }
+      while (true) {
+        if (i >= s.length() || s.charAt(i) != '"') {
+          throw new Stop(i, "Expecting property name enclosed in double quotes");
+        }
+        i = ws(s, string(s, i));
+        if (i >= s.length() || s.charAt(i) != ':') {
+          throw new Stop(i, "Expecting ':' delimiter");
+        }
+        i = ws(s, value(s, ws(s, i + 1), depth));
+        if (i < s.length() && s.charAt(i) == '}') {
+          return i + 1;
+        }
+        if (i >= s.length() || s.charAt(i) != ',') {
+          throw new Stop(i, "Expecting ',' delimiter");
+        }
+        i = ws(s, i + 1);
+      }
+    }
+
+    private static int array(String s, int i, int depth) throws Stop {
+      if (i < s.length() && s.charAt(i) == ']') {
+        return i + 1;
+      }
+      while (true) {
+        i = ws(s, value(s, i, depth));
+        if (i < s.length() && s.charAt(i) == ']') {
+          return i + 1;
+        }
+        if (i >= s.length() || s.charAt(i) != ',') {
+          throw new Stop(i, "Expecting ',' delimiter");
+        }
+        i = ws(s, i + 1);
+      }
+    }
+
+    /** A string starting at the quote {@code q}; returns the index after its closing quote. */
+    private static int string(String s, int q) throws Stop {
+      int i = q + 1;
+      while (true) {
+        if (i >= s.length()) {
+          throw new Stop(q, "Unterminated string starting at");
+        }
+        char c = s.charAt(i);
+        if (c == '"') {
+          return i + 1;
+        }
+        if (c < 0x20) {
+          throw new Stop(i, "Invalid control character at");
+        }
+        if (c != '\\') {
+          i++;
+          continue;
+        }
+        if (i + 1 >= s.length()) {
+          throw new Stop(q, "Unterminated string starting at");
+        }
+        char e = s.charAt(i + 1);
+        if (e != 'u') {
+          if ("\"\\/bfnrt".indexOf(e) < 0) {
+            throw new Stop(i, "Invalid \\escape");
+          }
+          i += 2;
+          continue;
+        }
+        // CPython wants the 4 hex digits and one more character after them; errors point at the 'u'.
+        int u = i + 1;
+        int code = hex4(s, u);
+        i = u + 5;
+        if (Character.isHighSurrogate((char) code) && i + 6 < s.length() && s.startsWith("\\u", i)) {
+          int low = hex4(s, i + 1);
+          if (Character.isLowSurrogate((char) low)) {
+            i += 6;
+          }
+        }
+      }
+    }
+
+    private static int hex4(String s, int u) throws Stop {
+      if (u + 5 >= s.length()) {
+        throw new Stop(u, "Invalid \\uXXXX escape");
+      }
+      int code = 0;
+      for (int k = u + 1; k <= u + 4; k++) {
+        char h = s.charAt(k);
+        int d = h <= 'f' ? Character.digit(h, 16) : -1;
+        if (d < 0) {
+          throw new Stop(u, "Invalid \\uXXXX escape");
+        }
+        code = code * 16 + d;
+      }
+      return code;
+    }
+
+    /** CPython's number pattern {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?}; returns {@code i} when none. */
+    private static int number(String s, int i) {
+      int j = i < s.length() && s.charAt(i) == '-' ? i + 1 : i;
+      if (j < s.length() && s.charAt(j) == '0') {
+        j++;
+      } else if (j < s.length() && s.charAt(j) >= '1' && s.charAt(j) <= '9') {
+        j = digits(s, j);
+      } else {
+        return i;
+      }
+      if (j + 1 < s.length() && s.charAt(j) == '.' && isDigit(s.charAt(j + 1))) {
+        j = digits(s, j + 1);
+      }
+      if (j < s.length() && (s.charAt(j) == 'e' || s.charAt(j) == 'E')) {
+        int k = j + 1 < s.length() && (s.charAt(j + 1) == '+' || s.charAt(j + 1) == '-') ? j + 2 : j + 1;
+        if (k < s.length() && isDigit(s.charAt(k))) {
+          j = digits(s, k);
+        }
+      }
+      return j;
+    }
+
+    private static int digits(String s, int i) {
+      while (i < s.length() && isDigit(s.charAt(i))) {
+        i++;
+      }
+      return i;
+    }
+
+    private static boolean isDigit(char c) {
+      return c >= '0' && c <= '9';
+    }
+
+    private static int ws(String s, int i) {
+      while (i < s.length() && " \t\n\r".indexOf(s.charAt(i)) >= 0) {
+        i++;
+      }
+      return i;
+    }
   }
 }

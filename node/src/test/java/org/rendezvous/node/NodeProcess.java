@@ -1,0 +1,100 @@
+package org.rendezvous.node;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node in its own JVM (the test's classpath, {@link Main} as entry point), for what only a real
+ * process shows: SIGTERM handling and kill -9.
+ */
+final class NodeProcess implements AutoCloseable {
+
+  private final Path dir;
+  private final Path configFile;
+  final int udpPort;
+  final int httpPort;
+  final int opsPort;
+  private Process process;
+  private int starts;
+
+  NodeProcess(Path dir, JsonObject registryOverrides) throws IOException {
+    this.dir = dir;
+    this.udpPort = freeUdpPort();
+    this.httpPort = NodeFixture.freeTcpPort();
+    this.opsPort = NodeFixture.freeTcpPort();
+    JsonObject cfg = new JsonObject()
+        .put("ops", new JsonObject().put("host", "127.0.0.1").put("port", opsPort))
+        .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", udpPort))
+        .put("registry", new JsonObject().put("dbPath", dir.resolve("rendezvous.db").toString())
+            .put("httpHost", "127.0.0.1").put("httpPort", httpPort).mergeIn(registryOverrides));
+    configFile = dir.resolve("node.json");
+    Files.writeString(configFile, cfg.encodePrettily());
+  }
+
+  Path dbPath() {
+    return dir.resolve("rendezvous.db");
+  }
+
+  /** Starts the JVM and waits until /health/ready answers 200. */
+  void start() throws Exception {
+    starts++;
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "--config", configFile.toString()))
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("node-" + starts + ".log").toFile());
+    process = pb.start();
+    HttpClient http = HttpClient.newHttpClient();
+    Poll.until(60_000, "node process ready", () -> {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("node exited: " + Files.readString(dir.resolve("node-" + starts + ".log")));
+      }
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/health/ready"))
+          .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? true : null;
+    });
+  }
+
+  /** SIGTERM, and the exit code once it has stopped. */
+  int terminate() throws Exception {
+    process.destroy();
+    if (!process.waitFor(40, TimeUnit.SECONDS)) {
+      throw new AssertionError("node did not stop within 40 s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  /** SIGKILL: no shutdown hook runs. */
+  void kill() throws Exception {
+    process.destroyForcibly();
+    process.waitFor(20, TimeUnit.SECONDS);
+  }
+
+  String log() throws IOException {
+    return Files.readString(dir.resolve("node-" + starts + ".log"));
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process != null && process.isAlive()) {
+      kill();
+    }
+  }
+
+  static int freeUdpPort() throws IOException {
+    try (DatagramSocket s = new DatagramSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}

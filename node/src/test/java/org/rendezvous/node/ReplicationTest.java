@@ -1,0 +1,134 @@
+package org.rendezvous.node;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Registry replication between real Hazelcast members on 127.0.0.1 (SPEC §2 rule 5): a write on
+ * any node is read on every node, and a node that was down catches up when it comes back.
+ */
+class ReplicationTest {
+
+  @TempDir
+  Path dir;
+
+  private final String cluster = NodeFixture.uniqueClusterName();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private RendezvousNode a;
+  private RendezvousNode b;
+  private int hzA;
+  private int hzB;
+
+  @AfterEach
+  void stopNodes() throws Exception {
+    NodeFixture.stop(b);
+    NodeFixture.stop(a);
+  }
+
+  private RendezvousNode startNode(String name, int hzPort) throws Exception {
+    Path nodeDir = dir.resolve(name);
+    Files.createDirectories(nodeDir);
+    return NodeFixture.start(NodeFixture.clustered(nodeDir, cluster, hzPort, List.of(hzA, hzB)));
+  }
+
+  private void startBoth() throws Exception {
+    hzA = NodeFixture.freeTcpPort();
+    hzB = NodeFixture.freeTcpPort();
+    a = startNode("a", hzA);
+    b = startNode("b", hzB);
+    Poll.until(30_000, "two members", () -> b.clusterManager().getNodes().size() == 2 ? true : null);
+  }
+
+  private HttpResponse<String> get(RendezvousNode node, String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port("s2-http") + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private void register(RendezvousNode node, String peerId, int port) throws Exception {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port("s2-http") + "/register"))
+        .POST(HttpRequest.BodyPublishers.ofString("{\"peer_id\":\"" + peerId + "\",\"username\":\"u\",\"port\":" + port + "}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+  }
+
+  private static String list(RendezvousNode node) throws Exception {
+    try (UdpClient c = new UdpClient(node.port("udp"))) {
+      return c.requestText("LIST");
+    }
+  }
+
+  @Test
+  void heartbeatOnOneNodeIsListedByTheOther() throws Exception {
+    startBoth();
+    try (UdpClient client = new UdpClient(a.port("udp"))) {
+      client.send("alice");
+      String onB = Poll.until(10_000, "alice listed on node B", () -> {
+        String l = list(b);
+        return l.startsWith("alice,") ? l : null;
+      });
+      assertEquals("alice,127.0.0.1," + client.localPort(), onB.substring(0, onB.lastIndexOf(',')),
+          "node B reports the address node A saw");
+    }
+  }
+
+  @Test
+  void peerRegisteredThroughOneNodeIsServedByTheOther() throws Exception {
+    startBoth();
+    register(b, "peer-on-b", 41000);
+    String body = Poll.until(10_000, "peer served by node A", () -> {
+      HttpResponse<String> r = get(a, "/peer/peer-on-b");
+      return r.statusCode() == 200 ? r.body() : null;
+    });
+    assertEquals("{\"peer_id\":\"peer-on-b\",\"username\":\"u\",\"ip\":\"127.0.0.1\",\"port\":41000}", body);
+    // And the offline mark replicates too.
+    assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port("s2-http") + "/peer/peer-on-b"))
+        .DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    Poll.until(10_000, "peer offline on node B", () ->
+        get(b, "/peer/peer-on-b").body().equals("{\"detail\":\"Peer is offline\"}") ? true : null);
+  }
+
+  @Test
+  void aNodeThatWasDownHasTheMissedWritesAsSoonAsItIsBack() throws Exception {
+    startBoth();
+    NodeFixture.stop(b);
+    b = null;
+    try (UdpClient client = new UdpClient(a.port("udp"))) {
+      client.send("written-while-b-was-down");
+      Poll.until(5_000, "heartbeat on A", () -> list(a).contains("written-while-b-was-down,") ? true : null);
+    }
+    register(a, "peer-while-b-down", 42000);
+    b = startNode("b", hzB);
+    // No polling: the catch-up is part of B's start.
+    assertTrue(list(b).contains("written-while-b-was-down,127.0.0.1,"), list(b));
+    assertEquals(200, get(b, "/peer/peer-while-b-down").statusCode());
+  }
+
+  @Test
+  void writesOnlyTheReturningNodeHeldReachTheNodeThatMissedThem() throws Exception {
+    startBoth();
+    NodeFixture.stop(a);
+    a = null;
+    register(b, "only-b-knows", 43000);
+    NodeFixture.stop(b);
+    b = null;
+    a = startNode("a", hzA); // alone, with a file that lacks the peer
+    assertEquals(404, get(a, "/peer/only-b-knows").statusCode());
+    b = startNode("b", hzB); // merges A's snapshot and publishes what A lacks
+    Poll.until(15_000, "A learns B's write", () -> get(a, "/peer/only-b-knows").statusCode() == 200 ? true : null);
+    JsonObject status = new JsonObject(get(a, "/status").body());
+    assertEquals(1, status.getInteger("total_peers"));
+  }
+}
