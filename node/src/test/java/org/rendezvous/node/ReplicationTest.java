@@ -131,4 +131,28 @@ class ReplicationTest {
     JsonObject status = new JsonObject(get(a, "/status").body());
     assertEquals(1, status.getInteger("total_peers"));
   }
+
+  @Test
+  void nodesStartingTogetherWithDifferentFilesConverge() throws Exception {
+    hzA = NodeFixture.freeTcpPort();
+    hzB = NodeFixture.freeTcpPort();
+    a = startNode("a", hzA);
+    register(a, "only-in-a", 44000);
+    NodeFixture.stop(a);
+    a = null;
+    b = startNode("b", hzB);
+    register(b, "only-in-b", 45000);
+    NodeFixture.stop(b);
+    b = null;
+    // Both at once: whichever finds the other's registry first (or neither), both end with both files' peers.
+    var startA = RendezvousNode.start(NodeFixture.clustered(dir.resolve("a"), cluster, hzA, List.of(hzA, hzB)));
+    var startB = RendezvousNode.start(NodeFixture.clustered(dir.resolve("b"), cluster, hzB, List.of(hzA, hzB)));
+    a = startA.toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    b = startB.toCompletionStage().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+    for (RendezvousNode n : List.of(a, b)) {
+      for (String id : List.of("only-in-a", "only-in-b")) {
+        Poll.until(15_000, id + " on " + n.nodeId(), () -> get(n, "/peer/" + id).statusCode() == 200 ? true : null);
+      }
+    }
+  }
 }

@@ -200,4 +200,18 @@ class StunLiteTest {
       assertTrue(metric("rendezvous_s0_lists_total", "result", "over_budget") >= 10);
     }
   }
+
+  @Test
+  void usersSilentLongerThanTheRetentionAreRemoved() throws Exception {
+    JsonObject cfg = NodeFixture.singleNode(dir);
+    cfg.getJsonObject("registry").put("userRetentionSeconds", 1);
+    node = NodeFixture.start(cfg);
+    try (UdpClient c = new UdpClient(node.port("udp"))) {
+      c.send("short-lived");
+      listContaining(c, "short-lived");
+      // Retention is 1 s past the last heartbeat; the sweep runs every second.
+      Poll.until(10_000, "user expired", () -> c.requestText("LIST").isEmpty() ? true : null);
+      assertEquals(0, metric("rendezvous_s0_users"));
+    }
+  }
 }

@@ -20,6 +20,11 @@ public final class RegistryClient {
   /** Catch-up for a starting node, request to any other node. Body: {"from": nodeId}. Reply: a snapshot in the {@link ReplicationMessage} shape. */
   public static final String SYNC = "registry.sync";
 
+  /** Published by a registry once it serves, body {"from": nodeId}: every other node answers with its snapshot, so nodes that started together still converge. */
+  public static final String HELLO = "registry.hello";
+  /** Per-node address where a node receives the snapshots answering its HELLO: prefix + nodeId. Body: a snapshot. */
+  public static final String SNAPSHOT_PREFIX = "registry.snapshot.";
+
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final EventBus bus;

@@ -70,8 +70,17 @@ public final class RegistryVerticle extends VerticleBase {
           return Future.join(replicate.completion(), heartbeat.completion(), list.completion());
         })
         .compose(v -> catchUp(metrics))
-        .compose(v -> vertx.eventBus().<JsonObject>consumer(RegistryClient.SYNC,
-            m -> m.reply(registry.snapshot().toJson())).completion())
+        .compose(v -> Future.join(
+            vertx.eventBus().<JsonObject>consumer(RegistryClient.SYNC, m -> m.reply(registry.snapshot().toJson())).completion(),
+            vertx.eventBus().<JsonObject>consumer(RegistryClient.SNAPSHOT_PREFIX + nodeId,
+                m -> registry.mergeSnapshot(ReplicationMessage.fromJson(m.body()))).completion(),
+            vertx.eventBus().<JsonObject>consumer(RegistryClient.HELLO, m -> {
+              String from = m.body().getString("from");
+              if (!nodeId.equals(from)) {
+                vertx.eventBus().send(RegistryClient.SNAPSHOT_PREFIX + from, registry.snapshot().toJson());
+              }
+            }).completion()))
+        .onSuccess(v -> vertx.eventBus().publish(RegistryClient.HELLO, new JsonObject().put("from", nodeId)))
         .compose(v -> {
           timers.add(vertx.setPeriodic(cfg.commitDelayMs(), id -> publish(metrics)));
           long sweepMs = sweepInterval();
