@@ -30,6 +30,8 @@ import java.util.stream.Collectors;
 final class PeerApi implements Handler<HttpServerRequest> {
 
   private static final Logger LOG = Logger.getLogger(PeerApi.class.getName());
+  /** How much of an oversize body (in multiples of maxBodyBytes) is drained before the connection is cut. */
+  private static final long OVERSIZE_DRAIN_FACTOR = 16;
 
   private final Registry registry;
   private final Set<String> trustedProxies;
@@ -115,7 +117,9 @@ final class PeerApi implements Handler<HttpServerRequest> {
     String clientIp = clientIp(req);
     readBody(req).onComplete(ar -> {
       if (ar.failed()) {
-        reply(req, "register", 413, new JsonObject().put("detail", "Request body too large"));
+        req.response().putHeader("connection", "close");
+        reply(req, "register", 413, new JsonObject().put("detail", "Request body too large"))
+            .onComplete(sent -> closeAfterBody(req));
         return;
       }
       RegisterRequest r = RegisterRequest.parse(ar.result());
@@ -211,39 +215,45 @@ final class PeerApi implements Handler<HttpServerRequest> {
     return first.isEmpty() ? direct : first;
   }
 
+  /** The body, or a failure as soon as it passes maxBodyBytes; the rest of an oversize body is read and dropped. */
   private Future<Buffer> readBody(HttpServerRequest req) {
     Promise<Buffer> body = Promise.promise();
     Buffer acc = Buffer.buffer();
+    long[] received = {0};
     req.handler(chunk -> {
-      if (acc.length() + chunk.length() > maxBodyBytes) {
-        if (body.tryFail("too large")) {
-          req.pause();
-        }
-        return;
+      received[0] += chunk.length();
+      if (received[0] <= maxBodyBytes) {
+        acc.appendBuffer(chunk);
+      } else if (!body.tryFail("too large") && received[0] > maxBodyBytes * OVERSIZE_DRAIN_FACTOR) {
+        req.connection().close();
       }
-      acc.appendBuffer(chunk);
     });
     req.endHandler(v -> body.tryComplete(acc));
     req.exceptionHandler(body::tryFail);
     return body.future();
   }
 
-  private void reply(HttpServerRequest req, String route, int status, JsonObject body) {
+  /**
+   * Closes the connection once the client has sent its whole body. Closing on unread data makes the
+   * kernel reset the connection, and a client still writing would lose the answer with it.
+   */
+  private static void closeAfterBody(HttpServerRequest req) {
+    if (req.isEnded()) {
+      req.connection().close();
+    } else {
+      req.endHandler(v -> req.connection().close());
+    }
+  }
+
+  private Future<Void> reply(HttpServerRequest req, String route, int status, JsonObject body) {
     count(route, status);
     if (req.response().closed()) {
-      return;
+      return Future.succeededFuture();
     }
     Buffer bytes = utf8(body);
     req.response().setStatusCode(status).putHeader("content-type", "application/json")
         .putHeader("content-length", Integer.toString(bytes.length()));
-    if (status == 413) {
-      req.response().putHeader("connection", "close");
-    }
-    Future<Void> sent = req.method() == HttpMethod.HEAD ? req.response().end() : req.response().end(bytes);
-    if (status == 413) {
-      // The rest of the body is never read: a kept-alive connection would stay paused forever.
-      sent.onComplete(v -> req.connection().close());
-    }
+    return req.method() == HttpMethod.HEAD ? req.response().end() : req.response().end(bytes);
   }
 
   /**

@@ -37,8 +37,8 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
       String text = body.toString(StandardCharsets.UTF_8);
       // json.loads(bytes) drops a UTF-8 BOM before counting positions.
       PythonJsonError where = PythonJsonError.locate(text.startsWith("\uFEFF") ? text.substring(1) : text);
-      errors.add(error("json_invalid", new JsonArray().add("body").add(where.pos()), "JSON decode error", new JsonObject())
-          .put("ctx", new JsonObject().put("error", where.msg())));
+      errors.add(error("json_invalid", new JsonArray().add("body").add(where.pos()), "JSON decode error",
+          new JsonObject()).put("ctx", new JsonObject().put("error", where.msg())));
       return new RegisterRequest(null, null, null, errors);
     }
     if (!(value instanceof JsonObject obj)) {
