@@ -18,14 +18,18 @@ final class Registry {
   private final RegistryIndex index;
   private final GroupCommit commit;
   private final LongSupplier clockMicros;
+  private final boolean replicate;
   private final Map<String, UserRecord> outUsers = new LinkedHashMap<>();
   private final Map<String, PeerRecord> outPeers = new LinkedHashMap<>();
   private final Metrics.Counter heartbeats;
   private final Metrics.Counter replicatedIn;
   private long lastVersion;
 
-  Registry(String nodeId, RegistryIndex index, GroupCommit commit, LongSupplier clockMicros, Metrics metrics) {
+  /** {@code replicate} false (a single node): nothing is queued for other nodes. */
+  Registry(String nodeId, RegistryIndex index, GroupCommit commit, LongSupplier clockMicros, boolean replicate,
+           Metrics metrics) {
     this.nodeId = nodeId;
+    this.replicate = replicate;
     this.index = index;
     this.commit = commit;
     this.clockMicros = clockMicros;
@@ -53,7 +57,9 @@ final class Registry {
     heartbeats.inc();
     if (index.apply(r)) {
       commit.batch().put(r);
-      outUsers.put(username, r);
+      if (replicate) {
+        outUsers.put(username, r);
+      }
     }
   }
 
@@ -74,7 +80,9 @@ final class Registry {
   private void write(PeerRecord r) {
     if (index.apply(r)) {
       commit.batch().put(r);
-      outPeers.put(r.peerId(), r);
+      if (replicate) {
+        outPeers.put(r.peerId(), r);
+      }
     }
   }
 

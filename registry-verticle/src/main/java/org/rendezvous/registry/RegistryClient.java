@@ -4,18 +4,21 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.json.JsonArray;
+import org.rendezvous.common.LocalCodec;
 
 /**
  * The registry's event-bus addresses and a typed client for the ones other modules use.
  */
 public final class RegistryClient {
 
-  /** S0 heartbeat, node-local, no reply. Body: JsonArray [username, ip, port]. */
+  /** S0 heartbeat, node-local, no reply. Body: {@link Heartbeat}, delivered as is (see {@link LocalCodec}). */
   public static final String HEARTBEAT = "registry.s0.heartbeat";
   /** S0 LIST, node-local. Body: Integer, the largest reply in bytes. Reply: Buffer, the CSV datagram. */
   public static final String LIST = "registry.s0.list";
-  /** Replication, published to every node. Body: JsonObject, see {@link ReplicationMessage}. */
+  /**
+   * Replication, published to every node. Body: Buffer, the JSON of a {@link ReplicationMessage}, with the
+   * sender's node id in header {@link #FROM_HEADER} so the sender skips its own batch without decoding it.
+   */
   public static final String REPLICATE = "registry.replicate";
   /** Catch-up for a starting node, request to any other node. Body: {"from": nodeId}. Reply: a snapshot in the {@link ReplicationMessage} shape. */
   public static final String SYNC = "registry.sync";
@@ -25,16 +28,23 @@ public final class RegistryClient {
   /** Per-node address where a node receives the snapshots answering its HELLO: prefix + nodeId. Body: a snapshot. */
   public static final String SNAPSHOT_PREFIX = "registry.snapshot.";
 
+  public static final String FROM_HEADER = "from";
+
+  /** One S0 heartbeat: who, from which public address. */
+  public record Heartbeat(String username, String ip, int port) {
+  }
+
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final EventBus bus;
 
   public RegistryClient(EventBus bus) {
     this.bus = bus;
+    LocalCodec.register(bus, Heartbeat.class);
   }
 
   public void heartbeat(String username, String ip, int port) {
-    bus.send(HEARTBEAT, new JsonArray().add(username).add(ip).add(port), LOCAL);
+    bus.send(HEARTBEAT, new Heartbeat(username, ip, port), LOCAL);
   }
 
   public Future<Buffer> list(int maxBytes) {

@@ -8,10 +8,10 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.eventbus.DeliveryOptions;
 import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.LocalCodec;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.registry.store.RegistryStore;
 
@@ -51,19 +51,20 @@ public final class RegistryVerticle extends VerticleBase {
         .compose(s -> {
           store = s;
           commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), metrics);
-          registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, metrics);
+          registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, vertx.isClustered(), metrics);
           return store.loadInto(index);
         })
         .compose(v -> {
           LOG.info("registry loaded " + index.userCount() + " users, " + index.peerCount() + " peers from " + cfg.dbPath());
-          MessageConsumer<JsonObject> replicate = vertx.eventBus().consumer(RegistryClient.REPLICATE, m -> {
-            if (!nodeId.equals(m.body().getString("from"))) {
-              registry.applyReplicated(ReplicationMessage.fromJson(m.body()));
+          LocalCodec.register(vertx.eventBus(), RegistryClient.Heartbeat.class);
+          MessageConsumer<Buffer> replicate = vertx.eventBus().consumer(RegistryClient.REPLICATE, m -> {
+            if (!nodeId.equals(m.headers().get(RegistryClient.FROM_HEADER))) {
+              registry.applyReplicated(ReplicationMessage.fromJson(new JsonObject(m.body())));
             }
           });
-          MessageConsumer<JsonArray> heartbeat = vertx.eventBus().localConsumer(RegistryClient.HEARTBEAT, m -> {
-            JsonArray a = m.body();
-            registry.heartbeat(a.getString(0), a.getString(1), a.getInteger(2));
+          MessageConsumer<RegistryClient.Heartbeat> heartbeat = vertx.eventBus().localConsumer(RegistryClient.HEARTBEAT, m -> {
+            RegistryClient.Heartbeat h = m.body();
+            registry.heartbeat(h.username(), h.ip(), h.port());
           });
           MessageConsumer<Integer> list = vertx.eventBus().localConsumer(RegistryClient.LIST, m ->
               m.reply(Buffer.buffer(index.renderList(registry.nowMicros() / 1_000_000L, m.body()))));
@@ -121,10 +122,15 @@ public final class RegistryVerticle extends VerticleBase {
   private void publish(Metrics metrics) {
     ReplicationMessage out = registry.drainOutgoing();
     if (out != null) {
-      vertx.eventBus().publish(RegistryClient.REPLICATE, out.toJson());
+      publish(out);
       metrics.counter("rendezvous_registry_replicated_out_total", "Entries published to other nodes")
           .add(out.users().size() + out.peers().size());
     }
+  }
+
+  private void publish(ReplicationMessage out) {
+    vertx.eventBus().publish(RegistryClient.REPLICATE, out.toJson().toBuffer(),
+        new DeliveryOptions().addHeader(RegistryClient.FROM_HEADER, nodeId));
   }
 
   private long sweepInterval() {
@@ -146,7 +152,7 @@ public final class RegistryVerticle extends VerticleBase {
           if (registry != null) {
             ReplicationMessage out = registry.drainOutgoing();
             if (out != null) {
-              vertx.eventBus().publish(RegistryClient.REPLICATE, out.toJson());
+              publish(out);
             }
           }
           return commit == null ? Future.succeededFuture() : commit.flushNow();
