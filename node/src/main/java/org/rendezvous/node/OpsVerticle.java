@@ -2,6 +2,8 @@ package org.rendezvous.node;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
@@ -9,12 +11,18 @@ import io.vertx.core.json.JsonObject;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.Metrics;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * HTTP 8080: /health/live, /health/ready, /metrics (Prometheus text) and /api/cluster.
+ * HTTP 8080: /health/live, /health/ready, /metrics (Prometheus text) and /api/cluster, which asks
+ * every node over the bus what it holds.
  */
 final class OpsVerticle extends VerticleBase {
 
   static final String LISTENER = "ops";
+  /** Per-node address answering what this node holds: prefix + node id. Reply: JsonObject (see {@link #localInfo}). */
+  static final String INFO_PREFIX = "ops.info.";
 
   private final RendezvousNode node;
   private final OpsConfig cfg;
@@ -28,6 +36,7 @@ final class OpsVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Metrics metrics = Metrics.of(vertx);
+    vertx.eventBus().<JsonObject>consumer(INFO_PREFIX + node.nodeId(), m -> m.reply(localInfo(metrics)));
     server = vertx.createHttpServer();
     server.requestHandler(req -> {
       switch (req.path()) {
@@ -37,25 +46,40 @@ final class OpsVerticle extends VerticleBase {
           text(req, ready ? 200 : 503, ready ? "READY\n" : "NOT READY\n", "text/plain");
         }
         case "/metrics" -> text(req, 200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
-        case "/api/cluster" -> text(req, 200, cluster().encode(), "application/json");
+        case "/api/cluster" -> cluster().onComplete(view -> text(req, 200, view.result().encode(), "application/json"));
         default -> text(req, 404, "Not Found\n", "text/plain");
       }
     });
     return server.listen(cfg.port(), cfg.host()).onSuccess(s -> BoundPorts.record(vertx, LISTENER, s.actualPort()));
   }
 
-  private JsonObject cluster() {
-    JsonArray nodes = new JsonArray();
-    if (node.clusterManager() != null) {
-      node.clusterManager().getNodes().forEach(nodes::add);
-    } else {
-      nodes.add(node.nodeId());
+  private Future<JsonObject> cluster() {
+    List<String> ids = node.clusterManager() != null ? node.clusterManager().getNodes() : List.of(node.nodeId());
+    List<Future<JsonObject>> answers = new ArrayList<>();
+    DeliveryOptions timeout = new DeliveryOptions().setSendTimeout(1_000);
+    for (String id : ids) {
+      answers.add(vertx.eventBus().<JsonObject>request(INFO_PREFIX + id, null, timeout).map(Message::body)
+          .otherwise(e -> new JsonObject().put("node", id).put("error", "no answer: " + e.getMessage())));
     }
+    return Future.join(answers).transform(ar -> {
+      JsonArray nodes = new JsonArray();
+      answers.forEach(a -> nodes.add(a.result()));
+      return Future.succeededFuture(new JsonObject()
+          .put("self", node.nodeId())
+          .put("clustered", node.clusterManager() != null)
+          .put("ready", node.ready())
+          .put("nodes", nodes));
+    });
+  }
+
+  /** What this node holds, for the cluster view. */
+  private JsonObject localInfo(Metrics metrics) {
     return new JsonObject()
-        .put("self", node.nodeId())
-        .put("clustered", node.clusterManager() != null)
-        .put("nodes", nodes)
-        .put("ready", node.ready());
+        .put("node", node.nodeId())
+        .put("ready", node.ready())
+        .put("s0Users", metrics.value("rendezvous_s0_users"))
+        .put("s2Peers", metrics.value("rendezvous_s2_peers", "state", "all"))
+        .put("s2PeersOnline", metrics.value("rendezvous_s2_peers", "state", "online"));
   }
 
   private static void text(HttpServerRequest req, int status, String body, String type) {

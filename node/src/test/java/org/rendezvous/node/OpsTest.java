@@ -63,11 +63,19 @@ class OpsTest {
   }
 
   @Test
-  void clusterViewOfASingleNodeListsItself() throws Exception {
+  void clusterViewOfASingleNodeListsItselfAndWhatItHolds() throws Exception {
+    try (UdpClient c = new UdpClient(node.port("udp"))) {
+      c.send("held");
+      Poll.until(5_000, "heartbeat listed", () -> c.requestText("LIST").startsWith("held,") ? true : null);
+    }
     JsonObject view = new JsonObject(get("/api/cluster").body());
     assertEquals(node.nodeId(), view.getString("self"));
     assertEquals(false, view.getBoolean("clustered"));
     assertEquals(1, view.getJsonArray("nodes").size());
+    JsonObject self = view.getJsonArray("nodes").getJsonObject(0);
+    assertEquals(node.nodeId(), self.getString("node"));
+    assertEquals(1, self.getInteger("s0Users"));
+    assertEquals(0, self.getInteger("s2Peers"));
   }
 
   @Test

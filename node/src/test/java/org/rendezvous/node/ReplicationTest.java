@@ -81,6 +81,13 @@ class ReplicationTest {
       });
       assertEquals("alice,127.0.0.1," + client.localPort(), onB.substring(0, onB.lastIndexOf(',')),
           "node B reports the address node A saw");
+      // The cluster view, asked on either node, shows both nodes holding the user.
+      JsonObject view = new JsonObject(http.send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + a.port("ops") + "/api/cluster")).build(), HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals(2, view.getJsonArray("nodes").size(), view.encode());
+      for (int i = 0; i < 2; i++) {
+        assertEquals(1, view.getJsonArray("nodes").getJsonObject(i).getInteger("s0Users"), view.encode());
+      }
     }
   }
 
