@@ -2,6 +2,7 @@ package org.rendezvous.node;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
@@ -9,9 +10,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.ConfigValues;
 import org.rendezvous.registry.RegistryVerticle;
+import org.rendezvous.pairing.PairingVerticle;
 import org.rendezvous.udp.UdpVerticle;
+import org.rendezvous.udp.lobby.LobbyVerticle;
+import org.rendezvous.ws.CallSignalingVerticle;
 
 import java.util.UUID;
 import java.util.logging.Logger;
@@ -68,6 +73,7 @@ public final class RendezvousNode {
     return vertxFuture.compose(vertx -> {
       String id = clusterManager != null ? clusterManager.getNodeId()
           : ConfigValues.stringOf(ConfigValues.section(config, "node"), "id", UUID.randomUUID().toString());
+      ClusterEvents.install(vertx);
       RendezvousNode node = new RendezvousNode(vertx, id, clusterManager);
       LogFormat.setNodeId(id);
       return node.deploy(config, ops).recover(e -> {
@@ -79,10 +85,12 @@ public final class RendezvousNode {
   }
 
   private Future<RendezvousNode> deploy(JsonObject config, OpsConfig ops) {
-    JsonObject registry = new JsonObject().put("nodeId", nodeId).put("registry", ConfigValues.section(config, "registry"));
-    JsonObject udp = new JsonObject().put("nodeId", nodeId).put("udp", ConfigValues.section(config, "udp"));
-    return vertx.deployVerticle(new RegistryVerticle(), new DeploymentOptions().setConfig(registry))
-        .compose(id -> vertx.deployVerticle(new UdpVerticle(), new DeploymentOptions().setConfig(udp)))
+    // The registry first: the UDP surfaces send to its addresses from their first datagram.
+    return deploy(new RegistryVerticle(), config, "registry")
+        .compose(id -> deploy(new UdpVerticle(), config, "udp"))
+        .compose(id -> deploy(new LobbyVerticle(), config, "lobby"))
+        .compose(id -> deploy(new PairingVerticle(), config, "pairing"))
+        .compose(id -> deploy(new CallSignalingVerticle(), config, "ws"))
         .compose(id -> vertx.deployVerticle(new OpsVerticle(this, ops)))
         .map(id -> {
           ready = true;
@@ -91,6 +99,12 @@ public final class RendezvousNode {
               + (clusterManager != null ? ", cluster members " + clusterManager.getNodes().size() : ", single node"));
           return this;
         });
+  }
+
+  /** Deploys a service verticle with its config section and this node's id: {"nodeId": …, section: {…}}. */
+  private Future<String> deploy(VerticleBase verticle, JsonObject config, String section) {
+    JsonObject c = new JsonObject().put("nodeId", nodeId).put(section, ConfigValues.section(config, section));
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(c));
   }
 
   public Vertx vertx() {

@@ -24,7 +24,10 @@ final class NodeFixture {
             .put("dbPath", dir.resolve("rendezvous.db").toString())
             .put("httpHost", "127.0.0.1").put("httpPort", 0)
             .put("commitDelayMs", 20))
-        .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", 0));
+        .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("lobby", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("pairing", new JsonObject().put("host", "127.0.0.1").put("port", 0))
+        .put("ws", new JsonObject().put("host", "127.0.0.1").put("port", 0));
   }
 
   /** A clustered config: Hazelcast on {@code hzPort}, joining the given loopback member ports. */

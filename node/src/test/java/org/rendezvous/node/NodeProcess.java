@@ -1,5 +1,7 @@
 package org.rendezvous.node;
 
+import org.rendezvous.testkit.Poll;
+
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;

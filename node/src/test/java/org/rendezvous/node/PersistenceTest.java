@@ -1,5 +1,8 @@
 package org.rendezvous.node;
 
+import org.rendezvous.testkit.Poll;
+import org.rendezvous.testkit.UdpClient;
+
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,8 @@
 package org.rendezvous.node;
 
+import org.rendezvous.testkit.Poll;
+import org.rendezvous.testkit.UdpClient;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.rendezvous.node;
+package org.rendezvous.testkit;
 
 import java.io.IOException;
 import java.net.DatagramPacket;
@@ -10,30 +10,30 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A blocking loopback UDP client for tests. */
-final class UdpClient implements AutoCloseable {
+public final class UdpClient implements AutoCloseable {
 
   private final DatagramSocket socket;
   private final InetSocketAddress server;
 
-  UdpClient(int serverPort) throws IOException {
+  public UdpClient(int serverPort) throws IOException {
     socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     server = new InetSocketAddress(InetAddress.getLoopbackAddress(), serverPort);
   }
 
-  int localPort() {
+  public int localPort() {
     return socket.getLocalPort();
   }
 
-  void send(String text) throws IOException {
+  public void send(String text) throws IOException {
     send(text.getBytes(StandardCharsets.UTF_8));
   }
 
-  void send(byte[] data) throws IOException {
+  public void send(byte[] data) throws IOException {
     socket.send(new DatagramPacket(data, data.length, server));
   }
 
   /** The next datagram, or null when none arrives within {@code timeoutMs}. */
-  byte[] receive(int timeoutMs) throws IOException {
+  public byte[] receive(int timeoutMs) throws IOException {
     socket.setSoTimeout(timeoutMs);
     byte[] buf = new byte[65_536];
     DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -46,7 +46,7 @@ final class UdpClient implements AutoCloseable {
   }
 
   /** Sends a request and returns the reply, failing when there is none within 5 s. */
-  byte[] request(byte[] data) throws IOException {
+  public byte[] request(byte[] data) throws IOException {
     send(data);
     byte[] reply = receive(5_000);
     if (reply == null) {
@@ -55,7 +55,7 @@ final class UdpClient implements AutoCloseable {
     return reply;
   }
 
-  String requestText(String text) throws IOException {
+  public String requestText(String text) throws IOException {
     return new String(request(text.getBytes(StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
   }
 

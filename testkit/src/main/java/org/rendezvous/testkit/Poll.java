@@ -1,16 +1,16 @@
-package org.rendezvous.node;
+package org.rendezvous.testkit;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.LockSupport;
 
 /** Polls a condition with a deadline: how tests wait for asynchronous outcomes without sleeping blindly. */
-final class Poll {
+public final class Poll {
 
   private Poll() {
   }
 
   /** Returns the first non-null value {@code probe} produces, or fails after {@code timeoutMs}. */
-  static <T> T until(long timeoutMs, String what, Callable<T> probe) throws Exception {
+  public static <T> T until(long timeoutMs, String what, Callable<T> probe) throws Exception {
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     Exception last = null;
     while (System.nanoTime() < deadline) {
