@@ -27,19 +27,33 @@ final class NodeProcess implements AutoCloseable {
   final int udpPort;
   final int httpPort;
   final int opsPort;
+  final int lobbyPort;
+  final int pairingPort;
+  final int wsPort;
   private Process process;
   private int starts;
 
-  NodeProcess(Path dir, JsonObject registryOverrides) throws IOException {
+  /**
+   * A node process with every listener on a free loopback port; {@code overrides} is merged deeply
+   * into that config (e.g. {@link #clusterSection}).
+   */
+  NodeProcess(Path dir, JsonObject overrides) throws IOException {
     this.dir = dir;
     this.udpPort = freeUdpPort();
     this.httpPort = NodeFixture.freeTcpPort();
     this.opsPort = NodeFixture.freeTcpPort();
+    this.lobbyPort = freeUdpPort();
+    this.pairingPort = freeTcpAndUdpPort();
+    this.wsPort = NodeFixture.freeTcpPort();
     JsonObject cfg = new JsonObject()
         .put("ops", new JsonObject().put("host", "127.0.0.1").put("port", opsPort))
         .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", udpPort))
+        .put("lobby", new JsonObject().put("host", "127.0.0.1").put("port", lobbyPort))
+        .put("pairing", new JsonObject().put("host", "127.0.0.1").put("port", pairingPort))
+        .put("ws", new JsonObject().put("host", "127.0.0.1").put("port", wsPort))
         .put("registry", new JsonObject().put("dbPath", dir.resolve("rendezvous.db").toString())
-            .put("httpHost", "127.0.0.1").put("httpPort", httpPort).mergeIn(registryOverrides));
+            .put("httpHost", "127.0.0.1").put("httpPort", httpPort))
+        .mergeIn(overrides, true);
     configFile = dir.resolve("node.json");
     Files.writeString(configFile, cfg.encodePrettily());
   }
@@ -53,6 +67,9 @@ final class NodeProcess implements AutoCloseable {
     starts++;
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+        // Hazelcast reflects into JDK internals, as the fat jar's manifest allows.
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Dhazelcast.phone.home.enabled=false",
         Main.class.getName(), "--config", configFile.toString()))
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("node-" + starts + ".log").toFile());
@@ -92,6 +109,29 @@ final class NodeProcess implements AutoCloseable {
     if (process != null && process.isAlive()) {
       kill();
     }
+  }
+
+  /** The "cluster" section for a process member of {@code clusterName} on 127.0.0.1. */
+  static JsonObject clusterSection(String clusterName, int hzPort, List<Integer> memberPorts) {
+    io.vertx.core.json.JsonArray members = new io.vertx.core.json.JsonArray();
+    memberPorts.forEach(p -> members.add("127.0.0.1:" + p));
+    return new JsonObject().put("cluster", new JsonObject()
+        .put("enabled", true).put("name", clusterName).put("host", "127.0.0.1").put("port", hzPort)
+        .put("members", members).put("eventBusPort", 0).put("waitBeforeJoinSeconds", 0)
+        .put("heartbeatSeconds", 1).put("maxNoHeartbeatSeconds", 5));
+  }
+
+  /** A port free for both TCP and UDP (S1 uses the same number for both). */
+  static int freeTcpAndUdpPort() throws IOException {
+    for (int i = 0; i < 50; i++) {
+      int p = NodeFixture.freeTcpPort();
+      try (DatagramSocket s = new DatagramSocket(p)) {
+        return p;
+      } catch (IOException taken) {
+        // try another
+      }
+    }
+    throw new IOException("no port free for both TCP and UDP");
   }
 
   static int freeUdpPort() throws IOException {

@@ -38,6 +38,10 @@ class PersistenceTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
 
+  private static JsonObject registry(JsonObject section) {
+    return new JsonObject().put("registry", section);
+  }
+
   private void writeEverything(NodeProcess node) throws Exception {
     try (UdpClient udp = new UdpClient(node.udpPort)) {
       for (int i = 0; i < USERS; i++) {
@@ -98,7 +102,7 @@ class PersistenceTest {
   @Test
   void sigtermFlushesPendingWritesBeforeExit() throws Exception {
     // A long commit delay: only the shutdown flush can have written the heartbeats.
-    try (NodeProcess node = new NodeProcess(dir, new JsonObject().put("commitDelayMs", 5_000))) {
+    try (NodeProcess node = new NodeProcess(dir, registry(new JsonObject().put("commitDelayMs", 5_000)))) {
       node.start();
       try (UdpClient udp = new UdpClient(node.udpPort)) {
         for (int i = 0; i < USERS; i++) {
@@ -127,7 +131,7 @@ class PersistenceTest {
 
   @Test
   void usersAndPeersSurviveKillMinus9AfterTheCommitDelay() throws Exception {
-    try (NodeProcess node = new NodeProcess(dir, new JsonObject().put("commitDelayMs", 50))) {
+    try (NodeProcess node = new NodeProcess(dir, registry(new JsonObject().put("commitDelayMs", 50)))) {
       node.start();
       writeEverything(node);
       // Peers were acknowledged after their commit; heartbeats are committed within the delay.
