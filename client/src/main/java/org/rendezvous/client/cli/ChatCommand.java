@@ -57,6 +57,7 @@ final class ChatCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    long started = System.nanoTime();
     PeerRegistryClient registry = new PeerRegistryClient(server);
     InetAddress serverIp = InetAddress.getByName(Endpoints.hostOf(server));
     try (DatagramSocket socket = new DatagramSocket()) {
@@ -100,7 +101,8 @@ final class ChatCommand implements Callable<Integer> {
         registry.unregister(peerId);
         return RendezvousCli.NO_DIRECT_PATH;
       }
-      System.out.println("connected directly to " + partner.get().getAddress().getHostAddress() + ":" + partner.get().getPort());
+      System.out.println("connected directly to " + partner.get().getAddress().getHostAddress() + ":" + partner.get().getPort()
+          + " after " + (System.nanoTime() - started) / 1_000_000 + " ms");
       converse(chat);
       registry.unregister(peerId);
       return RendezvousCli.OK;
