@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
  */
 @Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "rendezvous 0.1.0",
     description = "Client for a Rendezvous NAT-traversal server.",
-    subcommands = {StunCommand.class, ListCommand.class, ChatCommand.class})
+    subcommands = {StunCommand.class, ListCommand.class, ChatCommand.class, PairCommand.class, LobbyCommand.class})
 public final class RendezvousCli {
 
   /** Exit status: connected or done. */

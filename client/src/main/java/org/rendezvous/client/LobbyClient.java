@@ -1,0 +1,92 @@
+package org.rendezvous.client;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * S4 lobby (rabid-hole-punch-compatible) from one UDP socket: host or join a session, ping, start,
+ * and read the start message that lists every other player's public address.
+ */
+public final class LobbyClient {
+
+  /** Another player in a start message. */
+  public record Player(String name, InetSocketAddress address) {
+  }
+
+  /** What a start message says: our own public port and the other players. */
+  public record Start(int ownPort, List<Player> others) {
+  }
+
+  private final DatagramSocket socket;
+  private final InetSocketAddress server;
+
+  public LobbyClient(DatagramSocket socket, InetSocketAddress server) {
+    this.socket = socket;
+    this.server = server;
+  }
+
+  public void send(String text) throws IOException {
+    byte[] b = text.getBytes(StandardCharsets.UTF_8);
+    socket.send(new DatagramPacket(b, b.length, server));
+  }
+
+  /** The next datagram from the server, or empty after {@code timeout}. */
+  public Optional<String> receive(Duration timeout) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    byte[] buf = new byte[2048];
+    while (true) {
+      long left = (deadline - System.nanoTime()) / 1_000_000L;
+      if (left <= 0) {
+        return Optional.empty();
+      }
+      socket.setSoTimeout((int) left);
+      DatagramPacket p = new DatagramPacket(buf, buf.length);
+      try {
+        socket.receive(p);
+      } catch (SocketTimeoutException e) {
+        return Optional.empty();
+      }
+      if (p.getSocketAddress().equals(server)) {
+        return Optional.of(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
+      }
+    }
+  }
+
+  /** Players of an {@code i:} message, host first; empty for anything else. */
+  public static List<String> players(String message) {
+    if (!message.startsWith("i:")) {
+      return List.of();
+    }
+    return List.of(message.substring(2).split(":"));
+  }
+
+  /** Parses {@code s:<own port>:<name>:<ip>:<port>;<name>:<ip>:<port>…}; empty for anything else. */
+  public static Optional<Start> start(String message) {
+    if (!message.startsWith("s:")) {
+      return Optional.empty();
+    }
+    String rest = message.substring(2);
+    int colon = rest.indexOf(':');
+    if (colon < 0) {
+      return Optional.empty();
+    }
+    int own = Integer.parseInt(rest.substring(0, colon));
+    List<Player> others = new ArrayList<>();
+    for (String entry : rest.substring(colon + 1).split(";")) {
+      if (entry.isEmpty()) {
+        continue;
+      }
+      String[] f = entry.split(":");
+      others.add(new Player(f[0], new InetSocketAddress(f[1], Integer.parseInt(f[2]))));
+    }
+    return Optional.of(new Start(own, others));
+  }
+}
