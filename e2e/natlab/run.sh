@@ -71,12 +71,74 @@ chat_case() { # expectation: direct | none
 
 stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
 
+# pair: a is the initiator naming b's public IP, b the receiver; each sends one line
+pair_case() { # expectation direct|none, udp|tcp
+  local expect=$1 proto=$2 flag="" ra=0 rb=0 t0 elapsed
+  [ "$proto" = tcp ] && flag=--tcp
+  t0=$(ms)
+  (sleep 6; echo "line from a") | cli a pair "$SERVER" "uuid-$proto-$expect" --initiator "$NAT_B" $flag --timeout 10s --linger 3s \
+    >"$WORK/pair-a.out" 2>"$WORK/pair-a.err" &
+  local pa=$!
+  sleep 1.5
+  (sleep 4; echo "line from b") | cli b pair "$SERVER" "uuid-$proto-$expect" $flag --timeout 10s --linger 4s \
+    >"$WORK/pair-b.out" 2>"$WORK/pair-b.err" || rb=$?
+  wait "$pa" || ra=$?
+  elapsed=$(( $(ms) - t0 ))
+  if [ "$expect" = direct ]; then
+    if [ $ra = 0 ] && [ $rb = 0 ] \
+      && grep -q "^connected directly to $NAT_B:[0-9]* ($proto)" "$WORK/pair-a.out" \
+      && grep -q "^connected directly to $NAT_A:[0-9]* ($proto)" "$WORK/pair-b.out" \
+      && grep -q "^peer: line from b" "$WORK/pair-a.out" && grep -q "^peer: line from a" "$WORK/pair-b.out"; then
+      ok "pair $proto cone/cone: direct path between the two NAT addresses, lines both ways ($(connect_ms pair-b) to connect)"
+    else
+      bad "pair $proto cone/cone (exit a=$ra b=$rb)"; tail -n +1 "$WORK"/pair-*.out "$WORK"/pair-*.err
+    fi
+  else
+    if [ $ra = 3 ] && [ $rb = 3 ] && grep -q "^no direct path: " "$WORK/pair-a.out" \
+      && grep -q "^no direct path: " "$WORK/pair-b.out" && [ "$elapsed" -lt 60000 ]; then
+      ok "pair $proto symmetric: both fail cleanly in $elapsed ms: $(grep '^no direct path' "$WORK/pair-b.out" | cut -c1-100)..."
+    else
+      bad "pair $proto symmetric (exit a=$ra b=$rb, $elapsed ms)"; tail -n +1 "$WORK"/pair-*.out "$WORK"/pair-*.err
+    fi
+  fi
+}
+
+# lobby: a hosts and starts once b has joined; each must greet the other directly
+lobby_case() { # expectation direct|none
+  local expect=$1 ra=0 rb=0 t0 elapsed
+  t0=$(ms)
+  cli a lobby "$SERVER" host "game$expect" alice --players 2 --timeout 25s >"$WORK/lobby-a.out" 2>"$WORK/lobby-a.err" &
+  local pa=$!
+  sleep 1
+  cli b lobby "$SERVER" join "game$expect" bob --timeout 25s >"$WORK/lobby-b.out" 2>"$WORK/lobby-b.err" || rb=$?
+  wait "$pa" || ra=$?
+  elapsed=$(( $(ms) - t0 ))
+  if [ "$expect" = direct ]; then
+    if [ $ra = 0 ] && [ $rb = 0 ] \
+      && grep -q "^connected directly to bob at $NAT_B:" "$WORK/lobby-a.out" \
+      && grep -q "^connected directly to alice at $NAT_A:" "$WORK/lobby-b.out"; then
+      ok "lobby cone/cone: host and player greet each other directly ($(connect_ms lobby-b) to connect)"
+    else
+      bad "lobby cone/cone (exit a=$ra b=$rb)"; tail -n +1 "$WORK"/lobby-*.out "$WORK"/lobby-*.err
+    fi
+  else
+    if [ $ra = 3 ] && [ $rb = 3 ] && grep -q "^no direct path" "$WORK/lobby-b.out" && [ "$elapsed" -lt 60000 ]; then
+      ok "lobby symmetric: both fail cleanly in $elapsed ms: $(grep '^no direct path' "$WORK/lobby-b.out" | cut -c1-100)..."
+    else
+      bad "lobby symmetric (exit a=$ra b=$rb, $elapsed ms)"; tail -n +1 "$WORK"/lobby-*.out "$WORK"/lobby-*.err
+    fi
+  fi
+}
+
 connect_ms() { grep -o 'after [0-9]* ms' "$WORK/$1.out" | head -1 | cut -d' ' -f2 | sed 's/$/ ms/'; }
 
 echo "== cone / cone"
 "$LAB" up cone cone
 start_server
 chat_case direct
+pair_case direct udp
+pair_case direct tcp
+lobby_case direct
 stop_server
 "$LAB" down >/dev/null
 
@@ -84,6 +146,9 @@ echo "== symmetric / symmetric"
 "$LAB" up symmetric symmetric
 start_server
 chat_case none
+pair_case none udp
+pair_case none tcp
+lobby_case none
 stop_server
 "$LAB" down >/dev/null
 
