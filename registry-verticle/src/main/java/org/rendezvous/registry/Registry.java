@@ -21,6 +21,7 @@ final class Registry {
   private final boolean replicate;
   private final Map<String, UserRecord> outUsers = new LinkedHashMap<>();
   private final Map<String, PeerRecord> outPeers = new LinkedHashMap<>();
+  private final Map<String, WsUserRecord> outWsUsers = new LinkedHashMap<>();
   private final Metrics.Counter heartbeats;
   private final Metrics.Counter replicatedIn;
   private long lastVersion;
@@ -63,6 +64,17 @@ final class Registry {
     }
   }
 
+  /** Records that an S3 name registered or left at {@code epochMillis}. */
+  void wsSeen(String username, String userIdJson, long epochMillis) {
+    WsUserRecord merged = index.apply(new WsUserRecord(username, userIdJson, epochMillis, epochMillis));
+    if (merged != null) {
+      commit.batch().put(merged);
+      if (replicate) {
+        outWsUsers.put(username, merged);
+      }
+    }
+  }
+
   /** Registers (or replaces) a peer as online; completes when committed. */
   io.vertx.core.Future<PeerRecord> register(String peerId, String username, String ip, long port) {
     long version = nextVersion();
@@ -100,6 +112,13 @@ final class Registry {
         replicatedIn.inc();
       }
     }
+    for (WsUserRecord w : m.wsUsers()) {
+      WsUserRecord merged = index.apply(w);
+      if (merged != null) {
+        commit.batch().put(merged);
+        replicatedIn.inc();
+      }
+    }
   }
 
   /**
@@ -124,20 +143,28 @@ final class Registry {
         outPeers.put(mine.peerId(), mine);
       }
     }
+    Map<String, WsUserRecord> theirWsUsers = new HashMap<>();
+    snapshot.wsUsers().forEach(w -> theirWsUsers.put(w.username(), w));
+    for (WsUserRecord mine : index.wsUsers()) {
+      if (!mine.equals(theirWsUsers.get(mine.username()))) {
+        outWsUsers.put(mine.username(), mine);
+      }
+    }
   }
 
   ReplicationMessage snapshot() {
-    return ReplicationMessage.of(nodeId, index.users(), index.peers());
+    return ReplicationMessage.of(nodeId, index.users(), index.peers(), index.wsUsers());
   }
 
   /** Takes the writes waiting to be published to other nodes, or null when there are none. */
   ReplicationMessage drainOutgoing() {
-    if (outUsers.isEmpty() && outPeers.isEmpty()) {
+    if (outUsers.isEmpty() && outPeers.isEmpty() && outWsUsers.isEmpty()) {
       return null;
     }
-    ReplicationMessage m = ReplicationMessage.of(nodeId, outUsers.values(), outPeers.values());
+    ReplicationMessage m = ReplicationMessage.of(nodeId, outUsers.values(), outPeers.values(), outWsUsers.values());
     outUsers.clear();
     outPeers.clear();
+    outWsUsers.clear();
     return m;
   }
 

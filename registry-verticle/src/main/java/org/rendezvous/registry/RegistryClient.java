@@ -23,6 +23,11 @@ public final class RegistryClient {
   /** Catch-up for a starting node, request to any other node. Body: {"from": nodeId}. Reply: a snapshot in the {@link ReplicationMessage} shape. */
   public static final String SYNC = "registry.sync";
 
+  /**
+   * S3 name sightings from the WebSocket service, node-local, no reply. Body: JsonObject
+   * {"event": "register"|"leave", "username", "user_id_json", "node", "ts": epoch ms}.
+   */
+  public static final String WS_SEEN = "registry.ws.seen";
   /** Published by a registry once it serves, body {"from": nodeId}: every other node answers with its snapshot, so nodes that started together still converge. */
   public static final String HELLO = "registry.hello";
   /** Per-node address where a node receives the snapshots answering its HELLO: prefix + nodeId. Body: a snapshot. */

@@ -21,6 +21,7 @@ public final class RegistryIndex {
 
   private final Map<String, UserRecord> users = new LinkedHashMap<>();
   private final Map<String, PeerRecord> peers = new LinkedHashMap<>();
+  private final Map<String, WsUserRecord> wsUsers = new LinkedHashMap<>();
   private long userMutations;
   private int onlinePeers;
 
@@ -49,6 +50,25 @@ public final class RegistryIndex {
     peers.put(r.peerId(), r);
     onlinePeers += (r.online() ? 1 : 0) - (old != null && old.online() ? 1 : 0);
     return true;
+  }
+
+  /** Merges an S3 name sighting; returns the merged record when it changed the index, else null. */
+  public WsUserRecord apply(WsUserRecord r) {
+    WsUserRecord old = wsUsers.get(r.username());
+    WsUserRecord merged = r.mergedWith(old);
+    if (merged.equals(old)) {
+      return null;
+    }
+    wsUsers.put(r.username(), merged);
+    return merged;
+  }
+
+  public WsUserRecord wsUser(String username) {
+    return wsUsers.get(username);
+  }
+
+  public Collection<WsUserRecord> wsUsers() {
+    return wsUsers.values();
   }
 
   public UserRecord user(String username) {

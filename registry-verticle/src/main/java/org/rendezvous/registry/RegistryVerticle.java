@@ -47,6 +47,7 @@ public final class RegistryVerticle extends VerticleBase {
     metrics.gauge("rendezvous_s0_users", "S0 users in the registry", index::userCount);
     metrics.gauge("rendezvous_s2_peers", "S2 peers in the registry", index::peerCount, "state", "all");
     metrics.gauge("rendezvous_s2_peers", "S2 peers in the registry", index::onlinePeerCount, "state", "online");
+    metrics.gauge("rendezvous_s3_known_names", "S3 names the registry has seen", () -> index.wsUsers().size());
     return RegistryStore.open(vertx, cfg.dbPath())
         .compose(s -> {
           store = s;
@@ -68,7 +69,14 @@ public final class RegistryVerticle extends VerticleBase {
           });
           MessageConsumer<Integer> list = vertx.eventBus().localConsumer(RegistryClient.LIST, m ->
               m.reply(Buffer.buffer(index.renderList(registry.nowMicros() / 1_000_000L, m.body()))));
-          return Future.join(replicate.completion(), heartbeat.completion(), list.completion());
+          MessageConsumer<JsonObject> wsSeen = vertx.eventBus().localConsumer(RegistryClient.WS_SEEN, m -> {
+            JsonObject b = m.body();
+            if (b.getValue("username") instanceof String u && b.getValue("user_id_json") instanceof String id
+                && b.getValue("ts") instanceof Number ts) {
+              registry.wsSeen(u, id, ts.longValue());
+            }
+          });
+          return Future.join(replicate.completion(), heartbeat.completion(), list.completion(), wsSeen.completion());
         })
         .compose(v -> catchUp(metrics))
         .compose(v -> Future.join(

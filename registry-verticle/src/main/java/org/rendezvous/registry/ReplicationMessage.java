@@ -10,10 +10,11 @@ import java.util.List;
 /**
  * The body of replication and snapshot messages:
  * {@code {"from": nodeId, "users": [[username, ip, port, lastSeen, version, origin]…],
- * "peers": [[peerId, username, ip, port, online, lastSeenMicros, version, origin]…]}}.
+ * "peers": [[peerId, username, ip, port, online, lastSeenMicros, version, origin]…],
+ * "wsUsers": [[username, userIdJson, firstSeen, lastSeen]…]}}.
  * Arrays rather than objects keep a 2,000-row batch small on the wire.
  */
-public record ReplicationMessage(String from, List<UserRecord> users, List<PeerRecord> peers) {
+public record ReplicationMessage(String from, List<UserRecord> users, List<PeerRecord> peers, List<WsUserRecord> wsUsers) {
 
   public JsonObject toJson() {
     JsonArray u = new JsonArray(new ArrayList<>(users.size()));
@@ -25,7 +26,11 @@ public record ReplicationMessage(String from, List<UserRecord> users, List<PeerR
       p.add(new JsonArray().add(r.peerId()).add(r.username()).add(r.ip()).add(r.port()).add(r.online())
           .add(r.lastSeenMicros()).add(r.version()).add(r.origin()));
     }
-    return new JsonObject().put("from", from).put("users", u).put("peers", p);
+    JsonArray w = new JsonArray(new ArrayList<>(wsUsers.size()));
+    for (WsUserRecord r : wsUsers) {
+      w.add(new JsonArray().add(r.username()).add(r.userIdJson()).add(r.firstSeen()).add(r.lastSeen()));
+    }
+    return new JsonObject().put("from", from).put("users", u).put("peers", p).put("wsUsers", w);
   }
 
   public static ReplicationMessage fromJson(JsonObject json) {
@@ -40,10 +45,16 @@ public record ReplicationMessage(String from, List<UserRecord> users, List<PeerR
       peers.add(new PeerRecord(a.getString(0), a.getString(1), a.getString(2), a.getLong(3), a.getBoolean(4),
           a.getLong(5), a.getLong(6), a.getString(7)));
     }
-    return new ReplicationMessage(json.getString("from"), users, peers);
+    List<WsUserRecord> wsUsers = new ArrayList<>();
+    for (Object o : json.getJsonArray("wsUsers", new JsonArray())) {
+      JsonArray a = (JsonArray) o;
+      wsUsers.add(new WsUserRecord(a.getString(0), a.getString(1), a.getLong(2), a.getLong(3)));
+    }
+    return new ReplicationMessage(json.getString("from"), users, peers, wsUsers);
   }
 
-  public static ReplicationMessage of(String from, Collection<UserRecord> users, Collection<PeerRecord> peers) {
-    return new ReplicationMessage(from, new ArrayList<>(users), new ArrayList<>(peers));
+  public static ReplicationMessage of(String from, Collection<UserRecord> users, Collection<PeerRecord> peers,
+                                      Collection<WsUserRecord> wsUsers) {
+    return new ReplicationMessage(from, new ArrayList<>(users), new ArrayList<>(peers), new ArrayList<>(wsUsers));
   }
 }

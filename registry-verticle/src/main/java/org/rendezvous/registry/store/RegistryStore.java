@@ -11,6 +11,7 @@ import io.vertx.sqlclient.Tuple;
 import org.rendezvous.registry.PeerRecord;
 import org.rendezvous.registry.RegistryIndex;
 import org.rendezvous.registry.UserRecord;
+import org.rendezvous.registry.WsUserRecord;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -88,10 +89,15 @@ public final class RegistryStore {
         index.apply(new UserRecord(r.getString(0), r.getString(1), r.getInteger(2), lastSeen, lastSeen * 1_000_000L, ""));
       }
       return pool.query(SqlQueries.LOAD_PEERS).execute();
-    }).map(peers -> {
+    }).compose(peers -> {
       for (Row r : peers) {
         index.apply(new PeerRecord(r.getString(0), r.getString(1), r.getString(2), r.getLong(3),
             r.getInteger(4) != 0, r.getLong(5), r.getLong(6), r.getString(7)));
+      }
+      return pool.query(SqlQueries.LOAD_WS_USERS).execute();
+    }).map(wsUsers -> {
+      for (Row r : wsUsers) {
+        index.apply(new WsUserRecord(r.getString(0), r.getString(1), r.getLong(2), r.getLong(3)));
       }
       return null;
     });
@@ -104,7 +110,8 @@ public final class RegistryStore {
       f = f.compose(v -> batch(conn, SqlQueries.UPSERT_USER, userRows(batch)));
       f = f.compose(v -> batch(conn, SqlQueries.DELETE_USER, keyRows(batch.userDeletes)));
       f = f.compose(v -> batch(conn, SqlQueries.UPSERT_PEER, peerRows(batch)));
-      return f.compose(v -> batch(conn, SqlQueries.DELETE_PEER, keyRows(batch.peerDeletes)));
+      f = f.compose(v -> batch(conn, SqlQueries.DELETE_PEER, keyRows(batch.peerDeletes)));
+      return f.compose(v -> batch(conn, SqlQueries.UPSERT_WS_USER, wsUserRows(batch)));
     });
   }
 
@@ -132,6 +139,14 @@ public final class RegistryStore {
     for (PeerRecord p : b.peers.values()) {
       rows.add(Tuple.tuple(List.of(p.peerId(), p.username(), p.ip(), p.port(), p.online() ? 1 : 0,
           p.lastSeenMicros(), p.version(), p.origin())));
+    }
+    return rows;
+  }
+
+  private static List<Tuple> wsUserRows(WriteBatch b) {
+    List<Tuple> rows = new ArrayList<>(b.wsUsers.size());
+    for (WsUserRecord w : b.wsUsers.values()) {
+      rows.add(Tuple.of(w.username(), w.userIdJson(), w.firstSeen(), w.lastSeen()));
     }
     return rows;
   }

@@ -11,6 +11,11 @@ interface SqlQueries {
           "CREATE TABLE IF NOT EXISTS peers (peer_id TEXT PRIMARY KEY, username TEXT NOT NULL, ip TEXT NOT NULL,"
               + " port INTEGER NOT NULL, online INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,"
               + " version INTEGER NOT NULL, origin TEXT NOT NULL)"
+      },
+      {
+          // S3 names: who registered, with which user id, first and last seen (epoch ms)
+          "CREATE TABLE IF NOT EXISTS ws_users (username TEXT PRIMARY KEY, user_id_json TEXT NOT NULL,"
+              + " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL)"
       }
   };
 
@@ -26,6 +31,12 @@ interface SqlQueries {
       + " ON CONFLICT(peer_id) DO UPDATE SET username = excluded.username, ip = excluded.ip, port = excluded.port,"
       + " online = excluded.online, last_seen_us = excluded.last_seen_us, version = excluded.version,"
       + " origin = excluded.origin";
+
+  String UPSERT_WS_USER = "INSERT INTO ws_users (username, user_id_json, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+      + " ON CONFLICT(username) DO UPDATE SET user_id_json = excluded.user_id_json, first_seen = excluded.first_seen,"
+      + " last_seen = excluded.last_seen";
+
+  String LOAD_WS_USERS = "SELECT username, user_id_json, first_seen, last_seen FROM ws_users ORDER BY rowid";
 
   String DELETE_PEER = "DELETE FROM peers WHERE peer_id = ?";
 

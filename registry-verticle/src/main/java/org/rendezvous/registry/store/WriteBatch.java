@@ -2,6 +2,7 @@ package org.rendezvous.registry.store;
 
 import org.rendezvous.registry.PeerRecord;
 import org.rendezvous.registry.UserRecord;
+import org.rendezvous.registry.WsUserRecord;
 
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -18,6 +19,7 @@ public final class WriteBatch {
   final Set<String> userDeletes = new LinkedHashSet<>();
   final Map<String, PeerRecord> peers = new LinkedHashMap<>();
   final Set<String> peerDeletes = new LinkedHashSet<>();
+  final Map<String, WsUserRecord> wsUsers = new LinkedHashMap<>();
 
   public void put(UserRecord u) {
     userDeletes.remove(u.username());
@@ -39,6 +41,14 @@ public final class WriteBatch {
     peerDeletes.add(peerId);
   }
 
+  public void put(WsUserRecord w) {
+    wsUsers.put(w.username(), w);
+  }
+
+  public Iterable<WsUserRecord> wsUsers() {
+    return wsUsers.values();
+  }
+
   public Iterable<UserRecord> users() {
     return users.values();
   }
@@ -56,11 +66,11 @@ public final class WriteBatch {
   }
 
   public boolean isEmpty() {
-    return users.isEmpty() && userDeletes.isEmpty() && peers.isEmpty() && peerDeletes.isEmpty();
+    return users.isEmpty() && userDeletes.isEmpty() && peers.isEmpty() && peerDeletes.isEmpty() && wsUsers.isEmpty();
   }
 
   /** Rows this batch writes or deletes. */
   public int size() {
-    return users.size() + userDeletes.size() + peers.size() + peerDeletes.size();
+    return users.size() + userDeletes.size() + peers.size() + peerDeletes.size() + wsUsers.size();
   }
 }
