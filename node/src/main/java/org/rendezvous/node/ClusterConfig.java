@@ -49,6 +49,10 @@ public record ClusterConfig(boolean enabled, String name, String join, String ho
     if (c.enabled && c.join.equals("kubernetes") && c.serviceDns.isBlank() && c.configFile.isBlank()) {
       throw new IllegalArgumentException("cluster.join=kubernetes needs cluster.serviceDns (the headless Service's DNS name)");
     }
+    // Hazelcast's discovery joiner asks for members only within the join wait: at 0 each node forms its own cluster.
+    if (c.enabled && c.join.equals("kubernetes") && c.waitBeforeJoinSeconds < 1) {
+      throw new IllegalArgumentException("cluster.waitBeforeJoinSeconds must be >= 1 with cluster.join=kubernetes");
+    }
     return c;
   }
 }

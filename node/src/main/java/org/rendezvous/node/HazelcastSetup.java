@@ -25,6 +25,10 @@ final class HazelcastSetup {
     hz.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(c.heartbeatSeconds()));
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(c.maxNoHeartbeatSeconds()));
     if (!c.configFile().isBlank()) {
+      if (hz.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled() && c.waitBeforeJoinSeconds() < 1) {
+        throw new IllegalArgumentException("cluster.waitBeforeJoinSeconds must be >= 1 with a kubernetes join in "
+            + c.configFile());
+      }
       return hz;
     }
     NetworkConfig net = hz.getNetworkConfig();
