@@ -1,16 +1,190 @@
 package org.rendezvous.ws;
 
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
+import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.Metrics;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * S3 WebSocket call signaling on 8765 (placeholder until the S3 issue lands: deploys, listens on nothing).
- * Verticle config: {@code {"nodeId": …, "ws": {…}}}.
+ * S3 WebSocket call signaling on 8765: the HTTP/WebSocket listener, keepalive pings, and the wiring
+ * of sockets and cluster events to {@link SignalingHub}, which decides what each message does.
+ * Verticle config: {@code {"nodeId": …, "ws": {…see WsConfig…}}}.
  */
 public final class CallSignalingVerticle extends VerticleBase {
 
+  private static final Logger LOG = Logger.getLogger(CallSignalingVerticle.class.getName());
+  public static final String LISTENER = "ws";
+  /** Close code when a ping goes unanswered, as the original's websockets library sends. */
+  private static final short KEEPALIVE_CLOSE = 1011;
+  private static final short MESSAGE_TOO_BIG = 1009;
+
+  private WsConfig cfg;
+  private SignalingMetrics metrics;
+  private SignalingHub hub;
+  private HttpServer server;
+  private final ArrayList<Long> timers = new ArrayList<>();
+
   @Override
   public Future<?> start() {
-    return Future.succeededFuture();
+    cfg = WsConfig.from(config().getJsonObject("ws", new JsonObject()));
+    String nodeId = config().getString("nodeId", "local");
+    Metrics registry = Metrics.of(vertx);
+    metrics = new SignalingMetrics(registry);
+    RegisterAuth auth = RegisterAuth.create(vertx, cfg);
+    return UserDirectory.open(vertx, nodeId)
+        .compose(directory -> {
+          hub = new SignalingHub(vertx, context, nodeId, cfg, directory, auth, metrics, Clock.systemDefaultZone());
+          registry.gauge("rendezvous_ws_connections", "S3 WebSockets open on this node", hub::connectionCount);
+          registry.gauge("rendezvous_ws_users", "S3 registered users", hub::localUserCount, "scope", "node");
+          registry.gauge("rendezvous_ws_users", "S3 registered users", hub::onlineUserCount, "scope", "cluster");
+          registry.gauge("rendezvous_ws_calls", "S3 active calls of this node's users (each side counted)", hub::callCount);
+          MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(UserDirectory.USERS_CHANGED, hub::onUsersChanged);
+          MessageConsumer<String> nodeLeft = vertx.eventBus().localConsumer(ClusterEvents.NODE_LEFT, m -> hub.onNodeLeft(m.body()));
+          return Future.join(changes.completion(), nodeLeft.completion());
+        })
+        .compose(v -> hub.loadExisting(liveNodes()))
+        .compose(v -> {
+          server = vertx.createHttpServer(new HttpServerOptions()
+              .setHost(cfg.host())
+              .setPort(cfg.port())
+              .setMaxWebSocketFrameSize(cfg.maxMessageBytes())
+              .setMaxWebSocketMessageSize(cfg.maxMessageBytes()));
+          server.requestHandler(this::onHttpRequest);
+          server.webSocketHandshakeHandler(this::onHandshake);
+          server.webSocketHandler(this::onWebSocket);
+          return server.listen();
+        })
+        .onSuccess(s -> {
+          BoundPorts.record(vertx, LISTENER, s.actualPort());
+          long tick = Math.max(5, Math.min(cfg.pingIntervalMs(), cfg.pongTimeoutMs()) / 4);
+          timers.add(vertx.setPeriodic(tick, id -> keepalive()));
+          timers.add(vertx.setPeriodic(10_000, id -> hub.sweep()));
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    timers.forEach(vertx::cancelTimer);
+    Future<Void> left = hub == null ? Future.succeededFuture()
+        : hub.shutdown().timeout(10, TimeUnit.SECONDS).otherwiseEmpty();
+    return left.compose(v -> server == null ? Future.succeededFuture() : server.close());
+  }
+
+  /** Members of the cluster now, or null on a single node (every registration is ours). */
+  private Set<String> liveNodes() {
+    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+    return manager == null ? null : new HashSet<>(manager.getNodes());
+  }
+
+  /** Plain HTTP: health checks of hosting platforms on / and /health; anything else must upgrade. */
+  private void onHttpRequest(HttpServerRequest req) {
+    String path = req.path();
+    boolean health = "/".equals(path) || "/health".equals(path);
+    if (health && (req.method() == HttpMethod.GET || req.method() == HttpMethod.HEAD)) {
+      req.response().putHeader("content-type", "text/plain").end("OK\n");
+    } else {
+      req.response().setStatusCode(426).putHeader("upgrade", "websocket").putHeader("content-type", "text/plain")
+          .end("This is a WebSocket endpoint: connect with a WebSocket client.\n");
+    }
+  }
+
+  private void onHandshake(ServerWebSocketHandshake handshake) {
+    if (hub.connectionCount() >= cfg.maxConnections()) {
+      metrics.connectionsRefused.inc();
+      handshake.reject(503);
+    } else {
+      handshake.accept();
+    }
+  }
+
+  private void onWebSocket(ServerWebSocket ws) {
+    long now = System.nanoTime();
+    Connection c = new Connection(ws, new MessageBudget(cfg.messagesPerSecond(), cfg.messageBurst(), now), now);
+    ws.setWriteQueueMaxSize(cfg.maxQueuedBytesPerConnection());
+    ws.frameHandler(frame -> onFrame(c, frame));
+    ws.pongHandler(data -> c.pingOutstandingSinceNanos = 0);
+    ws.exceptionHandler(e -> {
+      metrics.protocolErrors.inc();
+      if (e instanceof CorruptedWebSocketFrameException bad) {
+        // an oversize message (1009) or a broken frame (1002): say so, as the original did, before the socket goes
+        ws.close((short) bad.closeStatus().code(), bad.closeStatus().code() == 1009 ? "message too big" : "protocol error");
+      }
+      LOG.log(Level.FINE, "S3 WebSocket error from " + ws.remoteAddress(), e);
+    });
+    ws.closeHandler(v -> hub.closed(c));
+    metrics.connectionsOpened.inc();
+    hub.opened(c);
+  }
+
+  /**
+   * Joins a message's frames (text and binary alike: both carry UTF-8 JSON) up to ws.maxMessageBytes;
+   * a longer message closes the connection with 1009, as the original did. Control frames are Vert.x's.
+   */
+  private void onFrame(Connection c, WebSocketFrame frame) {
+    if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
+      return;
+    }
+    Buffer data = frame.binaryData();
+    if (!frame.isContinuation()) {
+      c.partial = null;
+    } else if (c.partial == null) {
+      return; // a continuation of a message already refused
+    }
+    int size = (c.partial == null ? 0 : c.partial.length()) + data.length();
+    if (size > cfg.maxMessageBytes()) {
+      c.partial = null;
+      metrics.protocolErrors.inc();
+      c.socket.close(MESSAGE_TOO_BIG, "message too big");
+      return;
+    }
+    if (frame.isFinal()) {
+      Buffer message = c.partial == null ? data : c.partial.appendBuffer(data);
+      c.partial = null;
+      hub.onMessage(c, message);
+    } else {
+      c.partial = c.partial == null ? Buffer.buffer(size).appendBuffer(data) : c.partial.appendBuffer(data);
+    }
+  }
+
+  /** Pings every connection each interval; one whose ping stays unanswered past the timeout is closed. */
+  private void keepalive() {
+    long now = System.nanoTime();
+    long interval = TimeUnit.MILLISECONDS.toNanos(cfg.pingIntervalMs());
+    long timeout = TimeUnit.MILLISECONDS.toNanos(cfg.pongTimeoutMs());
+    for (Connection c : new ArrayList<>(hub.connections())) {
+      if (c.pingOutstandingSinceNanos != 0) {
+        if (now - c.pingOutstandingSinceNanos >= timeout) {
+          metrics.keepaliveTimeouts.inc();
+          c.socket.close(KEEPALIVE_CLOSE, "keepalive ping timeout");
+          hub.closed(c); // the name is freed now, not when the dead peer's TCP connection finally closes
+        }
+      } else if (now - c.lastPingNanos >= interval) {
+        c.lastPingNanos = now;
+        c.pingOutstandingSinceNanos = now;
+        c.socket.writePing(Buffer.buffer());
+      }
+    }
   }
 }

@@ -1,0 +1,144 @@
+package org.rendezvous.node;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.testkit.Poll;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * S3 across node processes: kill -9 of the node holding one side of a call (no shutdown hook,
+ * nothing released) — the partner on the survivor gets call_ended and an online_users without the
+ * dead node's users within seconds, and their names can be registered again (SPEC §2 rule 4).
+ */
+class CallSignalingNodeLossTest {
+
+  @TempDir
+  Path dir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void killingTheNodeOfOneSideOfACallEndsItForThePartner() throws Exception {
+    String cluster = NodeFixture.uniqueClusterName();
+    int hzA = NodeFixture.freeTcpPort();
+    int hzB = NodeFixture.freeTcpPort();
+    List<Integer> members = List.of(hzA, hzB);
+    try (NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")), NodeProcess.clusterSection(cluster, hzA, members));
+         NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")), NodeProcess.clusterSection(cluster, hzB, members))) {
+      a.start();
+      b.start();
+      Poll.until(30_000, "two members", () -> clusterSize(a) == 2 ? true : null);
+
+      Client alice = Client.connect(http, a.wsPort);
+      Client bob = Client.connect(http, b.wsPort);
+      Client dave = Client.connect(http, b.wsPort);
+      alice.send("{\"type\":\"register\",\"username\":\"alice\",\"user_id\":\"ua\"}");
+      assertEquals("registered", alice.next().getString("type"));
+      bob.send("{\"type\":\"register\",\"username\":\"bob\",\"user_id\":\"ub\"}");
+      assertEquals("registered", bob.nextSkippingLists().getString("type"));
+      dave.send("{\"type\":\"register\",\"username\":\"dave\",\"user_id\":\"ud\"}");
+      assertEquals("registered", dave.nextSkippingLists().getString("type"));
+      alice.awaitList(List.of("alice", "bob", "dave"));
+
+      alice.send("{\"type\":\"call_request\",\"target_username\":\"bob\"}");
+      assertEquals("incoming_call", bob.nextSkippingLists().getString("type"));
+      bob.send("{\"type\":\"call_accepted\",\"caller_username\":\"alice\"}");
+      assertEquals("call_accepted", alice.nextSkippingLists().getString("type"));
+
+      b.kill();
+      long killedAt = System.nanoTime();
+      JsonObject ended = alice.nextSkippingLists();
+      assertEquals("call_ended", ended.getString("type"));
+      assertEquals("bob", ended.getString("from_username"));
+      alice.awaitList(List.of("alice"));
+      System.out.println("S3: call_ended and the new list reached the survivor's client "
+          + (System.nanoTime() - killedAt) / 1_000_000 + " ms after kill -9");
+
+      Client bobAgain = Client.connect(http, a.wsPort);
+      bobAgain.send("{\"type\":\"register\",\"username\":\"bob\",\"user_id\":\"ub2\"}");
+      assertEquals("registered", bobAgain.next().getString("type"), "the dead node's name is free again");
+      Client daveAgain = Client.connect(http, a.wsPort);
+      daveAgain.send("{\"type\":\"register\",\"username\":\"dave\",\"user_id\":\"ud2\"}");
+      assertEquals("registered", daveAgain.nextSkippingLists().getString("type"));
+      alice.awaitList(List.of("alice", "bob", "dave"));
+    }
+  }
+
+  private int clusterSize(NodeProcess node) throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/api/cluster")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    return new JsonObject(body).getJsonArray("nodes").size();
+  }
+
+  /** A JDK WebSocket client queueing every text message it receives. */
+  private static final class Client implements WebSocket.Listener {
+    /** Long enough for Hazelcast to declare a killed member dead (5 s without heartbeat) and for the clean-up. */
+    private static final long WAIT_MS = 20_000;
+    private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    private WebSocket ws;
+
+    static Client connect(HttpClient http, int port) throws Exception {
+      Client c = new Client();
+      c.ws = http.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/"), c).get(10, TimeUnit.SECONDS);
+      return c;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        received.add(partial.toString());
+        partial.setLength(0);
+      }
+      webSocket.request(1);
+      return null;
+    }
+
+    void send(String text) throws Exception {
+      ws.sendText(text, true).get(10, TimeUnit.SECONDS);
+    }
+
+    JsonObject next() throws Exception {
+      String s = received.poll(WAIT_MS, TimeUnit.MILLISECONDS);
+      if (s == null) {
+        throw new AssertionError("no message within " + WAIT_MS + " ms");
+      }
+      return new JsonObject(s);
+    }
+
+    JsonObject nextSkippingLists() throws Exception {
+      JsonObject m;
+      do {
+        m = next();
+      } while ("online_users".equals(m.getString("type")));
+      return m;
+    }
+
+    void awaitList(List<String> names) throws Exception {
+      while (true) {
+        JsonObject m = next();
+        assertEquals("online_users", m.getString("type"), m.encode());
+        JsonArray users = m.getJsonArray("users");
+        if (users.stream().map(u -> ((JsonObject) u).getString("username")).toList().equals(names)) {
+          return;
+        }
+      }
+    }
+  }
+}

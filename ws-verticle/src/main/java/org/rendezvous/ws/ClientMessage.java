@@ -1,0 +1,52 @@
+package org.rendezvous.ws;
+
+/**
+ * One client → server S3 message, decoded. Strings are decoded JSON strings; fields named
+ * {@code …Json} hold a value's JSON text exactly as the client sent it, because the server echoes
+ * those values with their JSON types (user_id) or relays them untouched (data).
+ */
+public sealed interface ClientMessage {
+
+  /** {@code register}: username null when missing, empty, false-y or not a string; userIdJson null when missing or false-y. */
+  record Register(String username, String userIdJson, String token) implements ClientMessage {
+  }
+
+  /** {@code call_request}: target null when missing or not a string. */
+  record CallRequest(String target) implements ClientMessage {
+  }
+
+  /** {@code call_accepted} or {@code call_rejected}, answering {@code caller}. */
+  record CallAnswer(boolean accepted, String caller) implements ClientMessage {
+  }
+
+  /** {@code offer}, {@code answer} or {@code ice_candidate}: dataJson is {@code null} (the JSON literal) when absent. */
+  record Relay(RelayType type, String target, String dataJson) implements ClientMessage {
+  }
+
+  /** {@code call_ended} sent to {@code target}. */
+  record CallEnded(String target) implements ClientMessage {
+  }
+
+  /** A JSON object whose type is missing, not a string, or not one of the above. */
+  record Unknown(String type) implements ClientMessage {
+  }
+
+  /** Valid JSON that is not an object. */
+  record NotObject() implements ClientMessage {
+  }
+
+  /** Not JSON at all (or not UTF-8). */
+  record Invalid() implements ClientMessage {
+  }
+
+  /** The three WebRTC messages relayed with their data. */
+  enum RelayType {
+    OFFER("offer"), ANSWER("answer"), ICE_CANDIDATE("ice_candidate");
+
+    public final String wire;
+
+    RelayType(String wire) {
+      this.wire = wire;
+    }
+  }
+}

@@ -1,0 +1,32 @@
+package org.rendezvous.ws;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.ServerWebSocket;
+
+/** One client WebSocket on this node and what S3 knows about it. */
+final class Connection {
+
+  final ServerWebSocket socket;
+  final MessageBudget budget;
+  /** The name this connection holds, or null before it registers. */
+  OnlineUser user;
+  /** Its actor at {@link UserDirectory#USER_PREFIX} + name while registered. */
+  MessageConsumer<String> actor;
+  boolean closed;
+  /** The frames so far of a message sent in several. */
+  Buffer partial;
+  long lastPingNanos;
+  /** When the unanswered ping was sent, 0 when none is outstanding. */
+  long pingOutstandingSinceNanos;
+
+  Connection(ServerWebSocket socket, MessageBudget budget, long nowNanos) {
+    this.socket = socket;
+    this.budget = budget;
+    this.lastPingNanos = nowNanos;
+  }
+
+  String username() {
+    return user == null ? null : user.username();
+  }
+}

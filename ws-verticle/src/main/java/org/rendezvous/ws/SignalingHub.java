@@ -1,0 +1,569 @@
+package org.rendezvous.ws;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import static org.rendezvous.ws.UserDirectory.CALL_START;
+import static org.rendezvous.ws.UserDirectory.CALL_STOP;
+
+/**
+ * Decides what happens to every S3 message: registration (names unique across the cluster), call
+ * requests and answers, relays to a user wherever its home node is, call state, online_users, and
+ * the clean-up when a user leaves or its node dies. Runs on the verticle's event loop only.
+ */
+final class SignalingHub {
+
+  private static final Logger LOG = Logger.getLogger(SignalingHub.class.getName());
+
+  private final Vertx vertx;
+  private final Context context;
+  private final String nodeId;
+  private final WsConfig cfg;
+  private final UserDirectory directory;
+  private final RegisterAuth auth;
+  private final SignalingMetrics metrics;
+  private final Clock clock;
+
+  private final Set<Connection> connections = new LinkedHashSet<>();
+  private final Map<String, Connection> localUsers = new HashMap<>();
+  private final OnlineUsers online = new OnlineUsers();
+  private final CallBook calls = new CallBook();
+  private final OnlineUsersFanout<Connection, ByteBuf> fanout;
+  private boolean pushScheduled;
+  private long lastPushMs = Long.MIN_VALUE / 2;
+
+  SignalingHub(Vertx vertx, Context context, String nodeId, WsConfig cfg, UserDirectory directory, RegisterAuth auth,
+               SignalingMetrics metrics, Clock clock) {
+    this.vertx = vertx;
+    this.context = context;
+    this.nodeId = nodeId;
+    this.cfg = cfg;
+    this.directory = directory;
+    this.auth = auth;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.fanout = new OnlineUsersFanout<>(cfg.onlineUsersMaxBytesInFlight(), this::writeOnlineUsers);
+  }
+
+  // ---- connections ------------------------------------------------------------------------
+
+  void opened(Connection c) {
+    connections.add(c);
+  }
+
+  void closed(Connection c) {
+    if (c.closed) {
+      return;
+    }
+    c.closed = true;
+    connections.remove(c);
+    fanout.forget(c);
+    leave(c);
+  }
+
+  Collection<Connection> connections() {
+    return Collections.unmodifiableSet(connections);
+  }
+
+  int connectionCount() {
+    return connections.size();
+  }
+
+  int localUserCount() {
+    return localUsers.size();
+  }
+
+  int onlineUserCount() {
+    return online.size();
+  }
+
+  int callCount() {
+    return calls.size();
+  }
+
+  // ---- client messages ----------------------------------------------------------------------
+
+  /** One whole client message, from a text or a binary frame (both must hold UTF-8 JSON). */
+  void onMessage(Connection c, Buffer data) {
+    long t0 = nowMicros();
+    if (admit(c)) {
+      dispatch(c, ClientMessageParser.parse(data.getBytes()), t0);
+    }
+  }
+
+  private boolean admit(Connection c) {
+    if (c.budget.tryTake(System.nanoTime())) {
+      return true;
+    }
+    metrics.dropped("rate_limited");
+    return false;
+  }
+
+  private void dispatch(Connection c, ClientMessage m, long t0) {
+    if (m instanceof ClientMessage.Register r) {
+      metrics.received("register");
+      register(c, r);
+    } else if (m instanceof ClientMessage.Relay r) {
+      metrics.received(r.type().wire);
+      relay(c, r, t0);
+    } else if (m instanceof ClientMessage.CallRequest r) {
+      metrics.received("call_request");
+      callRequest(c, r.target(), t0);
+    } else if (m instanceof ClientMessage.CallAnswer a) {
+      metrics.received(a.accepted() ? "call_accepted" : "call_rejected");
+      callAnswer(c, a, t0);
+    } else if (m instanceof ClientMessage.CallEnded e) {
+      metrics.received("call_ended");
+      callEnded(c, e.target(), t0);
+    } else if (m instanceof ClientMessage.Invalid) {
+      metrics.received("invalid_json");
+      replyError(c, ServerMessages.INVALID_JSON);
+    } else if (m instanceof ClientMessage.NotObject) {
+      metrics.received("not_object"); // valid JSON without a type: no reply, as an unknown type
+    } else {
+      metrics.received("unknown");
+    }
+  }
+
+  private void register(Connection c, ClientMessage.Register r) {
+    if (r.username() == null || r.userIdJson() == null) {
+      replyError(c, ServerMessages.NAME_AND_ID_REQUIRED);
+      return;
+    }
+    if (utf8Length(r.username()) > cfg.maxNameBytes() || utf8Length(r.userIdJson()) > cfg.maxNameBytes()) {
+      replyError(c, ServerMessages.NAME_TOO_LONG);
+      return;
+    }
+    // This connection's next message waits for the outcome (a call_request right after register must see it).
+    c.socket.pause();
+    auth.permits(r.token(), r.username())
+        .compose(ok -> ok ? claim(c, r) : Future.succeededFuture(ServerMessages.UNAUTHORIZED))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            LOG.log(Level.WARNING, "S3 register of a name on node " + nodeId + " failed", ar.cause());
+          }
+          String error = ar.succeeded() ? ar.result() : ServerMessages.REGISTRATION_FAILED;
+          if (!c.closed) {
+            if (error != null) {
+              replyError(c, error);
+            }
+            c.socket.resume();
+          }
+        });
+  }
+
+  /** Registers {@code r} for {@code c}; completes with the error to send, or null once registered was sent. */
+  private Future<String> claim(Connection c, ClientMessage.Register r) {
+    if (c.closed) {
+      return Future.succeededFuture(null);
+    }
+    OnlineUser held = c.user;
+    if (held != null && held.username().equals(r.username())) {
+      // the same connection registering its own name again: it keeps its place, with the new user_id
+      OnlineUser next = new OnlineUser(held.username(), r.userIdJson(), nodeId, held.seq());
+      return directory.update(held, next).map(v -> {
+        if (c.closed || c.user != held) {
+          directory.release(next);
+          return null;
+        }
+        c.user = next;
+        joined(c, next);
+        return null;
+      });
+    }
+    return directory.claim(r.username(), r.userIdJson()).compose(u -> {
+      if (u == null) {
+        return Future.succeededFuture(ServerMessages.NAME_TAKEN);
+      }
+      MessageConsumer<String> actor = vertx.eventBus().consumer(UserDirectory.USER_PREFIX + u.username());
+      actor.handler(m -> onActorMessage(c, u.username(), m));
+      return actor.completion()
+          .recover(e -> directory.release(u).transform(x -> Future.failedFuture(e)))
+          .map(v -> {
+            if (c.closed) {
+              actor.unregister();
+              directory.release(u);
+              return null;
+            }
+            if (c.user != null) {
+              leave(c); // Fix: a connection registering a new name gives up the old one
+            }
+            c.user = u;
+            c.actor = actor;
+            localUsers.put(u.username(), c);
+            joined(c, u);
+            return null;
+          });
+    });
+  }
+
+  private void joined(Connection c, OnlineUser u) {
+    long now = clock.millis();
+    online.join(u, now);
+    directory.publishJoin(u);
+    metrics.registrations.inc();
+    if (!c.socket.isClosed()) {
+      c.socket.writeTextMessage(ServerMessages.registered(u.username(), u.userIdJson()));
+    }
+    scheduleOnlineUsers();
+    directory.seen(u, "register", now);
+  }
+
+  private void callRequest(Connection c, String target, long t0) {
+    if (c.user == null) {
+      replyError(c, ServerMessages.NOT_REGISTERED);
+      return;
+    }
+    if (target == null) {
+      replyError(c, ServerMessages.USER_NOT_FOUND);
+      return;
+    }
+    String text = ServerMessages.incomingCall(c.user.username(), c.user.userIdJson());
+    Connection local = localUsers.get(target);
+    if (local != null) {
+      write(local, text, "incoming_call", t0);
+      return;
+    }
+    // The target's home node confirms; no handler (or no answer) means the user is not there.
+    vertx.eventBus().request(UserDirectory.USER_PREFIX + target, text,
+            options("incoming_call", t0, null, null).setSendTimeout(cfg.callRequestTimeoutMs()))
+        .onFailure(e -> {
+          if (!c.closed) {
+            replyError(c, ServerMessages.USER_NOT_FOUND);
+          }
+        });
+  }
+
+  private void callAnswer(Connection c, ClientMessage.CallAnswer a, long t0) {
+    if (c.user == null) {
+      metrics.dropped("unregistered_sender");
+      return;
+    }
+    if (a.caller() == null) {
+      metrics.dropped("unknown_target");
+      return;
+    }
+    String me = c.user.username();
+    // Call state changes before the message leaves: the peer may act on it at once.
+    if (a.accepted() && isKnown(a.caller())) {
+      calls.start(me, a.caller());
+    } else {
+      calls.end(me, a.caller());
+    }
+    if (a.accepted()) {
+      deliver(a.caller(), ServerMessages.callAccepted(me), "call_accepted", t0, CALL_START, me);
+    } else {
+      deliver(a.caller(), ServerMessages.callRejected(me), "call_rejected", t0, CALL_STOP, me);
+    }
+  }
+
+  private void relay(Connection c, ClientMessage.Relay r, long t0) {
+    if (c.user == null) {
+      metrics.dropped("unregistered_sender");
+      return;
+    }
+    if (r.target() == null) {
+      metrics.dropped("unknown_target");
+      return;
+    }
+    deliver(r.target(), ServerMessages.relay(r.type(), c.user.username(), r.dataJson()), r.type().wire, t0, null, null);
+  }
+
+  private void callEnded(Connection c, String target, long t0) {
+    if (c.user == null) {
+      metrics.dropped("unregistered_sender");
+      return;
+    }
+    if (target == null) {
+      metrics.dropped("unknown_target");
+      return;
+    }
+    String me = c.user.username();
+    calls.end(me, target);
+    deliver(target, ServerMessages.callEnded(me), "call_ended", t0, CALL_STOP, me);
+  }
+
+  // ---- delivery -----------------------------------------------------------------------------
+
+  /**
+   * Writes a server message to user {@code target}: directly when it is homed here, else through its
+   * actor on its home node. {@code call}/{@code peer} change the target's call state. False when no
+   * such user is known.
+   */
+  private boolean deliver(String target, String text, String kind, long t0, String call, String peer) {
+    Connection local = localUsers.get(target);
+    if (local != null) {
+      if (call != null) {
+        applyCall(target, call, peer);
+      }
+      write(local, text, kind, t0);
+      return true;
+    }
+    if (online.get(target) == null) {
+      metrics.dropped("unknown_target");
+      return false;
+    }
+    try {
+      vertx.eventBus().send(UserDirectory.USER_PREFIX + target, text, options(kind, t0, call, peer));
+    } catch (RuntimeException e) {
+      // the cluster manager is gone (this node is shutting down or cut off): nothing can be delivered
+      LOG.log(Level.FINE, "S3 relay to " + target + " not sent", e);
+      return false;
+    }
+    return true;
+  }
+
+  private boolean isKnown(String username) {
+    return localUsers.containsKey(username) || online.get(username) != null;
+  }
+
+  private static DeliveryOptions options(String kind, long t0, String call, String peer) {
+    DeliveryOptions o = new DeliveryOptions().addHeader(UserDirectory.KIND, kind)
+        .addHeader(UserDirectory.SENT_MICROS, Long.toString(t0));
+    if (call != null) {
+      o.addHeader(UserDirectory.CALL, call).addHeader(UserDirectory.PEER, peer);
+    }
+    return o;
+  }
+
+  /** A message for one of this node's users, from another node (or sent here just before it left). */
+  private void onActorMessage(Connection c, String username, Message<String> m) {
+    if (c.closed || c.user == null || !username.equals(c.user.username())) {
+      metrics.dropped("unknown_target");
+      m.fail(404, "offline");
+      return;
+    }
+    String call = m.headers().get(UserDirectory.CALL);
+    if (call != null) {
+      applyCall(username, call, m.headers().get(UserDirectory.PEER));
+    }
+    String sent = m.headers().get(UserDirectory.SENT_MICROS);
+    write(c, m.body(), m.headers().get(UserDirectory.KIND), sent == null ? nowMicros() : Long.parseLong(sent));
+    if (m.replyAddress() != null) {
+      m.reply(null);
+    }
+  }
+
+  private void applyCall(String localUser, String call, String peer) {
+    if (CALL_START.equals(call)) {
+      calls.start(localUser, peer);
+    } else if (CALL_STOP.equals(call)) {
+      calls.end(localUser, peer);
+    }
+  }
+
+  private void write(Connection c, String text, String kind, long t0) {
+    if (c.closed || c.socket.isClosed()) {
+      metrics.dropped("unknown_target");
+      return;
+    }
+    if (c.socket.writeQueueFull()) {
+      metrics.dropped("target_backlog");
+      return;
+    }
+    metrics.relayed(kind, nowMicros() - t0); // counted first: the peer may read it before this method returns
+    c.socket.writeTextMessage(text);
+  }
+
+  private void replyError(Connection c, String message) {
+    metrics.error(message);
+    if (!c.socket.isClosed()) {
+      c.socket.writeTextMessage(ServerMessages.error(message));
+    }
+  }
+
+  // ---- leaving ------------------------------------------------------------------------------
+
+  /** Gives up {@code c}'s name: cluster map, actor, online list, and call_ended to its partners. */
+  private Future<Boolean> leave(Connection c) {
+    OnlineUser u = c.user;
+    if (u == null) {
+      return Future.succeededFuture(false);
+    }
+    c.user = null;
+    if (c.actor != null) {
+      c.actor.unregister();
+      c.actor = null;
+    }
+    localUsers.remove(u.username(), c);
+    long now = clock.millis();
+    if (online.leave(u.username(), u.seq(), now)) {
+      scheduleOnlineUsers();
+    }
+    directory.publishLeave(u);
+    directory.seen(u, "leave", now);
+    long t0 = nowMicros();
+    for (String partner : calls.endAllOf(u.username())) {
+      deliver(partner, ServerMessages.callEnded(u.username()), "call_ended", t0, CALL_STOP, u.username());
+    }
+    return directory.release(u).onFailure(e -> LOG.warning("S3 could not free the name " + u.username() + ": " + e));
+  }
+
+  /** A join or leave published by another node. */
+  void onUsersChanged(Message<JsonObject> m) {
+    if (nodeId.equals(m.headers().get(UserDirectory.FROM))) {
+      return;
+    }
+    JsonObject e = m.body();
+    OnlineUser u = UserDirectory.fromEvent(e);
+    long now = clock.millis();
+    boolean changed = "join".equals(e.getString("op")) ? online.join(u, now) : online.leave(u.username(), u.seq(), now);
+    if (changed) {
+      scheduleOnlineUsers();
+    }
+  }
+
+  /** A cluster member died or left: its users are gone, their names free, their calls over (SPEC §2 rule 4). */
+  void onNodeLeft(String deadNode) {
+    List<OnlineUser> gone = online.leaveNode(deadNode, clock.millis());
+    forget(gone);
+    if (!gone.isEmpty()) {
+      LOG.info("S3: node " + deadNode + " left, " + gone.size() + " of its users dropped");
+      scheduleOnlineUsers();
+    }
+    // Registrations whose join never reached this node are still in the map: find them there.
+    directory.all().onSuccess(all -> forget(all.stream().filter(u -> u.nodeId().equals(deadNode)).toList()))
+        .onFailure(e -> LOG.warning("S3: reading the user map after node " + deadNode + " left failed: " + e));
+  }
+
+  private void forget(List<OnlineUser> gone) {
+    long t0 = nowMicros();
+    for (OnlineUser u : gone) {
+      directory.release(u);
+      for (CallBook.Call call : calls.endAllWith(u.username())) {
+        Connection local = localUsers.get(call.localUser());
+        if (local != null) {
+          write(local, ServerMessages.callEnded(u.username()), "call_ended", t0);
+        }
+      }
+    }
+  }
+
+  /** Loads the cluster's registrations at start; those of nodes no longer members are freed. */
+  Future<Void> loadExisting(Set<String> liveNodes) {
+    return directory.all().map(all -> {
+      long now = clock.millis();
+      List<OnlineUser> stale = new ArrayList<>();
+      for (OnlineUser u : all) {
+        if (liveNodes == null || liveNodes.contains(u.nodeId())) {
+          online.join(u, now);
+        } else {
+          stale.add(u);
+        }
+      }
+      stale.forEach(directory::release);
+      return null;
+    });
+  }
+
+  /** Drops remembered leaves that no in-flight join can still overtake. */
+  void sweep() {
+    online.forgetLeavesOlderThan(clock.millis() - 60_000);
+  }
+
+  /** The verticle is stopping: every local user leaves, so the rest of the cluster hears of it now. */
+  Future<Void> shutdown() {
+    List<Future<Boolean>> released = new ArrayList<>();
+    for (Connection c : new ArrayList<>(localUsers.values())) {
+      released.add(leave(c));
+    }
+    return Future.join(released).mapEmpty();
+  }
+
+  // ---- online_users ---------------------------------------------------------------------------
+
+  /** Pushes online_users soon: at once when the last push is older than the minimum interval, else when it is. */
+  private void scheduleOnlineUsers() {
+    if (pushScheduled) {
+      return;
+    }
+    pushScheduled = true;
+    long wait = lastPushMs + cfg.onlineUsersMinIntervalMs() - clock.millis();
+    if (wait <= 0) {
+      context.runOnContext(v -> pushOnlineUsers());
+    } else {
+      vertx.setTimer(wait, id -> pushOnlineUsers());
+    }
+  }
+
+  private void pushOnlineUsers() {
+    pushScheduled = false;
+    lastPushMs = clock.millis();
+    if (localUsers.isEmpty()) {
+      return;
+    }
+    byte[] text = ServerMessages.onlineUsers(online.usersJson(), LocalDateTime.now(clock)).getBytes(StandardCharsets.UTF_8);
+    // One direct copy shared by every socket: the kernel reads the same memory for all of them.
+    ByteBuffer direct = ByteBuffer.allocateDirect(text.length).put(text).flip();
+    ByteBuf shared = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
+    metrics.onlineUsersPushes.inc();
+    fanout.publish(shared, text.length, List.copyOf(localUsers.values()));
+  }
+
+  private void writeOnlineUsers(Connection c, ByteBuf frame, Runnable written) {
+    if (c.closed || c.socket.isClosed()) {
+      written.run();
+      return;
+    }
+    int bytes = frame.readableBytes();
+    // Vert.x's public frame factory takes a String; the internal one takes the shared buffer as is.
+    c.socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.duplicate(), true)).onComplete(ar -> {
+      if (ar.succeeded()) {
+        metrics.onlineUsersFrames.inc();
+        metrics.onlineUsersBytes.add(bytes);
+      }
+      written.run();
+    });
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private long nowMicros() {
+    Instant now = clock.instant();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch < 0x80) {
+        n++;
+      } else if (ch < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(ch)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,103 @@
+package org.rendezvous.ws;
+
+import org.rendezvous.common.Metrics;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * S3's metrics on the node's /metrics: connections, messages received, relayed and dropped by
+ * type or reason, error replies, online_users pushes, and the relay latency histogram (from the
+ * sender's message arriving at its home node to the relayed message being written to the target's
+ * socket, across nodes included).
+ */
+final class SignalingMetrics {
+
+  static final String[] RECEIVED_TYPES = {"register", "call_request", "call_accepted", "call_rejected", "offer",
+      "answer", "ice_candidate", "call_ended", "unknown", "invalid_json", "not_object"};
+  static final String[] RELAYED_TYPES = {"incoming_call", "call_accepted", "call_rejected", "offer", "answer",
+      "ice_candidate", "call_ended"};
+  static final String[] DROP_REASONS = {"unregistered_sender", "unknown_target", "rate_limited", "target_backlog"};
+  /** Upper bounds of the latency buckets, microseconds. */
+  static final long[] LATENCY_BOUNDS_US = {50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000,
+      250_000, 1_000_000};
+
+  final Metrics.Counter connectionsOpened;
+  final Metrics.Counter connectionsRefused;
+  final Metrics.Counter keepaliveTimeouts;
+  final Metrics.Counter protocolErrors;
+  final Metrics.Counter registrations;
+  final Metrics.Counter onlineUsersPushes;
+  final Metrics.Counter onlineUsersFrames;
+  final Metrics.Counter onlineUsersBytes;
+  private final Map<String, Metrics.Counter> received = new HashMap<>();
+  private final Map<String, Metrics.Counter> relayed = new HashMap<>();
+  private final Map<String, Metrics.Counter> dropped = new HashMap<>();
+  private final Map<String, Metrics.Counter> errors = new HashMap<>();
+  private final Metrics.Counter[] latencyBuckets;
+  private final Metrics.Counter latencySum;
+  private final Metrics.Counter latencyCount;
+
+  SignalingMetrics(Metrics m) {
+    connectionsOpened = m.counter("rendezvous_ws_connections_total", "S3 WebSocket connections accepted");
+    connectionsRefused = m.counter("rendezvous_ws_connections_refused_total", "S3 WebSocket handshakes refused at ws.maxConnections");
+    keepaliveTimeouts = m.counter("rendezvous_ws_keepalive_timeouts_total", "S3 connections closed for an unanswered ping");
+    protocolErrors = m.counter("rendezvous_ws_protocol_errors_total", "S3 connections failed at the WebSocket layer (oversize message, bad frame)");
+    registrations = m.counter("rendezvous_ws_registrations_total", "S3 names registered on this node");
+    onlineUsersPushes = m.counter("rendezvous_ws_online_users_pushes_total", "online_users lists rendered by this node");
+    onlineUsersFrames = m.counter("rendezvous_ws_online_users_frames_total", "online_users messages written to sockets of this node");
+    onlineUsersBytes = m.counter("rendezvous_ws_online_users_bytes_total", "online_users bytes written to sockets of this node");
+    for (String t : RECEIVED_TYPES) {
+      received.put(t, m.counter("rendezvous_ws_messages_received_total", "S3 client messages by type", "type", t));
+    }
+    for (String t : RELAYED_TYPES) {
+      relayed.put(t, m.counter("rendezvous_ws_messages_relayed_total", "S3 messages delivered to a target's socket by type", "type", t));
+    }
+    for (String r : DROP_REASONS) {
+      dropped.put(r, m.counter("rendezvous_ws_messages_dropped_total", "S3 messages dropped without a reply", "reason", r));
+    }
+    for (String e : new String[] {ServerMessages.INVALID_JSON, ServerMessages.NAME_AND_ID_REQUIRED, ServerMessages.NAME_TAKEN,
+        ServerMessages.NOT_REGISTERED, ServerMessages.USER_NOT_FOUND, ServerMessages.UNAUTHORIZED, ServerMessages.NAME_TOO_LONG,
+        ServerMessages.REGISTRATION_FAILED}) {
+      errors.put(e, m.counter("rendezvous_ws_errors_total", "S3 error replies by message", "message", e));
+    }
+    latencyBuckets = new Metrics.Counter[LATENCY_BOUNDS_US.length + 1];
+    for (int i = 0; i < LATENCY_BOUNDS_US.length; i++) {
+      latencyBuckets[i] = m.counter("rendezvous_ws_relay_latency_microseconds_bucket", "S3 relay latency, cumulative buckets",
+          "le", Long.toString(LATENCY_BOUNDS_US[i]));
+    }
+    latencyBuckets[LATENCY_BOUNDS_US.length] = m.counter("rendezvous_ws_relay_latency_microseconds_bucket",
+        "S3 relay latency, cumulative buckets", "le", "+Inf");
+    latencySum = m.counter("rendezvous_ws_relay_latency_microseconds_sum", "S3 relay latency, total microseconds");
+    latencyCount = m.counter("rendezvous_ws_relay_latency_microseconds_count", "S3 relay latency, observations");
+  }
+
+  void received(String type) {
+    received.get(type).inc();
+  }
+
+  void relayed(String type, long latencyMicros) {
+    Metrics.Counter c = relayed.get(type);
+    if (c != null) {
+      c.inc();
+    }
+    long v = Math.max(0, latencyMicros);
+    int i = 0;
+    while (i < LATENCY_BOUNDS_US.length && v > LATENCY_BOUNDS_US[i]) {
+      i++;
+    }
+    for (; i < latencyBuckets.length; i++) {
+      latencyBuckets[i].inc();
+    }
+    latencySum.add(v);
+    latencyCount.inc();
+  }
+
+  void dropped(String reason) {
+    dropped.get(reason).inc();
+  }
+
+  void error(String message) {
+    errors.get(message).inc();
+  }
+}

@@ -1,0 +1,134 @@
+package org.rendezvous.ws;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+import io.vertx.core.shareddata.Counter;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * S3's cluster-wide state and event-bus addresses, and a typed client for them: the username →
+ * registration map on the cluster manager (uniqueness), the counter giving registrations their
+ * cluster-wide order, the per-user actor addresses, the join/leave events, and the registry hook.
+ * On a single node the same calls use Vert.x's local shared data.
+ */
+public final class UserDirectory {
+
+  /**
+   * A registered user's actor on its home node: prefix + username (SPEC §2 rule 2). Body: String,
+   * a complete server message that the home node writes to that user's socket as it is. Headers:
+   * {@link #KIND} (the message type, for metrics), {@link #SENT_MICROS}, and for messages that
+   * change call state {@link #CALL} and {@link #PEER}. call_request is sent as a request and
+   * answered with an empty reply once written; NO_HANDLERS means the user is offline.
+   */
+  public static final String USER_PREFIX = "ws.user.";
+  /**
+   * Join and leave events, published to every node. Body: JsonObject
+   * {@code {"op":"join"|"leave","username":…,"user_id_json":…,"node":…,"seq":…}}; header
+   * {@link #FROM} is the publishing node, which applied the change itself already.
+   */
+  public static final String USERS_CHANGED = "ws.users.changed";
+  /**
+   * First and last seen of S3 names for the registry (fire and forget, this node only). Body:
+   * JsonObject {@code {"event":"register"|"leave","username":…,"user_id_json":…,"node":…,"ts":epochMillis}}.
+   * No consumer is fine: the event is dropped.
+   */
+  public static final String REGISTRY_SEEN = "registry.ws.seen";
+
+  public static final String KIND = "kind";
+  public static final String SENT_MICROS = "t";
+  public static final String CALL = "call";
+  public static final String PEER = "peer";
+  public static final String FROM = "from";
+  /** {@link #CALL} values: the receiving user's call with {@link #PEER} starts or stops. */
+  public static final String CALL_START = "start";
+  public static final String CALL_STOP = "stop";
+
+  static final String MAP_NAME = "ws.users";
+  static final String SEQUENCE_NAME = "ws.users.seq";
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final AsyncMap<String, JsonObject> users;
+  private final Counter sequence;
+  private final DeliveryOptions fromThisNode;
+
+  private UserDirectory(Vertx vertx, String nodeId, AsyncMap<String, JsonObject> users, Counter sequence) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.users = users;
+    this.sequence = sequence;
+    this.fromThisNode = new DeliveryOptions().addHeader(FROM, nodeId);
+  }
+
+  public static Future<UserDirectory> open(Vertx vertx, String nodeId) {
+    Future<AsyncMap<String, JsonObject>> map = vertx.sharedData().getAsyncMap(MAP_NAME);
+    Future<Counter> counter = vertx.sharedData().getCounter(SEQUENCE_NAME);
+    return Future.all(map, counter).map(v -> new UserDirectory(vertx, nodeId, map.result(), counter.result()));
+  }
+
+  /** Reserves {@code username} cluster-wide for a user of this node: the registration, or null when someone holds it. */
+  public Future<OnlineUser> claim(String username, String userIdJson) {
+    return sequence.incrementAndGet().compose(seq -> {
+      OnlineUser u = new OnlineUser(username, userIdJson, nodeId, seq);
+      return users.putIfAbsent(username, toJson(u)).map(existing -> existing == null ? u : null);
+    });
+  }
+
+  /** Rewrites this node's own registration (a connection registering its name again with a new user_id). */
+  public Future<Void> update(OnlineUser previous, OnlineUser next) {
+    return users.replaceIfPresent(previous.username(), toJson(previous), toJson(next)).mapEmpty();
+  }
+
+  /** Frees a registration; a newer registration of the same name is left alone. */
+  public Future<Boolean> release(OnlineUser u) {
+    return users.removeIfPresent(u.username(), toJson(u));
+  }
+
+  /** Every registration in the cluster (a full read: at start and after a node died). */
+  public Future<List<OnlineUser>> all() {
+    return users.entries().map(m -> {
+      List<OnlineUser> out = new ArrayList<>(m.size());
+      m.forEach((name, v) -> out.add(fromJson(name, v)));
+      return out;
+    });
+  }
+
+  public void publishJoin(OnlineUser u) {
+    vertx.eventBus().publish(USERS_CHANGED, event("join", u), fromThisNode);
+  }
+
+  public void publishLeave(OnlineUser u) {
+    vertx.eventBus().publish(USERS_CHANGED, event("leave", u), fromThisNode);
+  }
+
+  /** Tells this node's registry that {@code u} registered or left. */
+  public void seen(OnlineUser u, String event, long epochMillis) {
+    vertx.eventBus().send(REGISTRY_SEEN, new JsonObject().put("event", event).put("username", u.username())
+        .put("user_id_json", u.userIdJson()).put("node", u.nodeId()).put("ts", epochMillis), LOCAL);
+  }
+
+  static JsonObject event(String op, OnlineUser u) {
+    return new JsonObject().put("op", op).put("username", u.username()).put("user_id_json", u.userIdJson())
+        .put("node", u.nodeId()).put("seq", u.seq());
+  }
+
+  static OnlineUser fromEvent(JsonObject e) {
+    return new OnlineUser(e.getString("username"), e.getString("user_id_json"), e.getString("node"), e.getLong("seq"));
+  }
+
+  /** The map value; always built here, field by field in one order, so removeIfPresent matches it byte for byte. */
+  private static JsonObject toJson(OnlineUser u) {
+    return new JsonObject().put("user_id_json", u.userIdJson()).put("node", u.nodeId()).put("seq", u.seq());
+  }
+
+  private static OnlineUser fromJson(String username, JsonObject v) {
+    return new OnlineUser(username, v.getString("user_id_json"), v.getString("node"), v.getLong("seq"));
+  }
+}

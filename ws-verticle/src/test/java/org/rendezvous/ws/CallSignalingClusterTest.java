@@ -1,0 +1,243 @@
+package org.rendezvous.ws;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rendezvous.common.BoundPorts;
+import org.rendezvous.testkit.ClusterTestKit;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * S3 across real Hazelcast members on 127.0.0.1: a call between clients of two nodes, names unique
+ * across the cluster (racing included), and what partners see when a user or a whole node goes.
+ */
+class CallSignalingClusterTest {
+
+  private static List<Vertx> nodes;
+  private static int port1;
+  private static int port2;
+  private static Vertx clients;
+  private static WebSocketClient ws;
+
+  @BeforeAll
+  static void start() throws Exception {
+    nodes = ClusterTestKit.cluster(2);
+    port1 = deploy(nodes.get(0));
+    port2 = deploy(nodes.get(1));
+    clients = Vertx.vertx();
+    ws = WsTestClient.client(clients);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    WsTestClient.await(clients.close());
+    for (Vertx v : nodes) {
+      ClusterTestKit.close(v);
+    }
+  }
+
+  static int deploy(Vertx node) throws Exception {
+    JsonObject cfg = new JsonObject().put("host", "127.0.0.1").put("port", 0).put("onlineUsersMinIntervalMs", 0);
+    WsTestClient.await(node.deployVerticle(new CallSignalingVerticle(), new DeploymentOptions()
+        .setConfig(new JsonObject().put("nodeId", ClusterTestKit.nodeId(node)).put("ws", cfg))));
+    return BoundPorts.of(node, CallSignalingVerticle.LISTENER);
+  }
+
+  @Test
+  void twoClientsOnTwoNodesRunAWholeCall() throws Exception {
+    try (WsTestClient alice = WsTestClient.connect(ws, port1); WsTestClient bob = WsTestClient.connect(ws, port2)) {
+      alice.register("x-alice", "id-a");
+      alice.awaitList("x-alice");
+      bob.register("x-bob", "id-b");
+      JsonObject onBob = bob.awaitList("x-alice", "x-bob");
+      JsonObject onAlice = alice.awaitList("x-alice", "x-bob");
+      assertEquals(onBob.getJsonArray("users"), onAlice.getJsonArray("users"), "the same list on both nodes");
+
+      alice.send("{\"type\":\"call_request\",\"target_username\":\"x-bob\"}");
+      JsonObject incoming = bob.next("incoming_call");
+      assertEquals(List.of("type", "caller_username", "caller_id"), List.copyOf(incoming.fieldNames()));
+      assertEquals("x-alice", incoming.getString("caller_username"));
+      assertEquals("id-a", incoming.getString("caller_id"));
+
+      bob.send("{\"type\":\"call_accepted\",\"caller_username\":\"x-alice\"}");
+      assertEquals("x-bob", alice.next("call_accepted").getString("accepter_username"));
+
+      String offer = "{\"sdp\": \"v=0\\r\\na=group:BUNDLE 0\\r\\n\", \"type\": \"offer\"}";
+      alice.send("{\"type\":\"offer\",\"target_username\":\"x-bob\",\"data\":" + offer + "}");
+      assertEquals("{\"type\": \"offer\", \"from_username\": \"x-alice\", \"data\": " + offer + "}", bob.nextText());
+      String answer = "{\"sdp\":\"v=0\",\"type\":\"answer\"}";
+      bob.send("{\"type\":\"answer\",\"target_username\":\"x-alice\",\"data\":" + answer + "}");
+      assertEquals("{\"type\": \"answer\", \"from_username\": \"x-bob\", \"data\": " + answer + "}", alice.nextText());
+      for (int i = 0; i < 5; i++) {
+        String cand = "{\"candidate\":\"candidate:" + i + " 1 udp 1 127.0.0.1 " + (50000 + i) + " typ host\",\"sdpMLineIndex\":0}";
+        alice.send("{\"type\":\"ice_candidate\",\"target_username\":\"x-bob\",\"data\":" + cand + "}");
+        assertEquals("{\"type\": \"ice_candidate\", \"from_username\": \"x-alice\", \"data\": " + cand + "}", bob.nextText(),
+            "candidates arrive whole and in order");
+      }
+      bob.send("{\"type\":\"call_ended\",\"target_username\":\"x-alice\"}");
+      assertEquals("{\"type\": \"call_ended\", \"from_username\": \"x-bob\"}", alice.nextText());
+    }
+  }
+
+  @Test
+  void aNameIsUniqueAcrossNodesEvenWhenTwoNodesRaceForIt() throws Exception {
+    try (WsTestClient holder = WsTestClient.connect(ws, port1); WsTestClient other = WsTestClient.connect(ws, port2)) {
+      holder.register("u-held", "1");
+      other.send(new JsonObject().put("type", "register").put("username", "u-held").put("user_id", "2"));
+      assertEquals("Username already taken", other.nextSkippingLists("error").getString("message"));
+    }
+    int rounds = 15;
+    List<WsTestClient> on1 = new ArrayList<>();
+    List<WsTestClient> on2 = new ArrayList<>();
+    try {
+      for (int i = 0; i < rounds; i++) {
+        on1.add(WsTestClient.connect(ws, port1));
+        on2.add(WsTestClient.connect(ws, port2));
+      }
+      for (int i = 0; i < rounds; i++) {
+        String register = new JsonObject().put("type", "register").put("username", "race-" + i).put("user_id", i + 1).encode();
+        on1.get(i).send(register);
+        on2.get(i).send(register);
+      }
+      List<WsTestClient> winners = new ArrayList<>();
+      for (int i = 0; i < rounds; i++) {
+        String first = firstReplyType(on1.get(i));
+        String second = firstReplyType(on2.get(i));
+        assertTrue(first.equals("registered") ^ second.equals("registered"), "race-" + i + ": " + first + " / " + second);
+        assertTrue(first.equals("error") ^ second.equals("error"), "race-" + i + ": the loser is told the name is taken");
+        winners.add(first.equals("registered") ? on1.get(i) : on2.get(i));
+      }
+      // Every winner, on either node, ends with the same list of all the winners.
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < rounds; i++) {
+        expected.add("race-" + i);
+      }
+      List<String> reference = null;
+      for (WsTestClient w : winners) {
+        List<String> seen = waitForAll(w, rounds);
+        assertEquals(expected.stream().sorted().toList(), seen.stream().sorted().toList());
+        if (reference == null) {
+          reference = seen;
+        }
+        assertEquals(reference, seen, "online_users is the same list, in the same order, on every node");
+      }
+    } finally {
+      for (WsTestClient c : on1) {
+        c.close();
+      }
+      for (WsTestClient c : on2) {
+        c.close();
+      }
+    }
+  }
+
+  /** The type of the first reply that is not online_users (registered or error), and on error checks the text. */
+  private static String firstReplyType(WsTestClient c) throws Exception {
+    while (true) {
+      JsonObject m = c.next();
+      String type = m.getString("type");
+      if (type.equals("error")) {
+        assertEquals("Username already taken", m.getString("message"));
+      }
+      if (!type.equals("online_users")) {
+        return type;
+      }
+    }
+  }
+
+  /** Names of the first online_users with {@code n} users this registered client receives (clients that lost a race get none). */
+  private static List<String> waitForAll(WsTestClient c, int n) throws Exception {
+    while (true) {
+      JsonObject m = c.next();
+      if (m.getString("type").equals("online_users") && m.getJsonArray("users").size() == n) {
+        return WsTestClient.usernames(m);
+      }
+    }
+  }
+
+  @Test
+  void disconnectMidCallAcrossNodesEndsThePartnersCall() throws Exception {
+    try (WsTestClient alice = WsTestClient.connect(ws, port1); WsTestClient bob = WsTestClient.connect(ws, port2)) {
+      alice.register("d-alice", "1");
+      bob.register("d-bob", "2");
+      bob.awaitList("d-alice", "d-bob");
+      bob.send("{\"type\":\"call_request\",\"target_username\":\"d-alice\"}");
+      alice.nextSkippingLists("incoming_call");
+      alice.send("{\"type\":\"call_accepted\",\"caller_username\":\"d-bob\"}");
+      bob.nextSkippingLists("call_accepted");
+      alice.close();
+      bob.awaitCallEndedAndList("d-alice", "d-bob");
+    }
+  }
+
+  /** Starts a fresh two-node cluster with S3 on both; index 0 survives in the node-loss tests. */
+  private static List<Vertx> freshCluster() throws Exception {
+    List<Vertx> pair = ClusterTestKit.cluster(2);
+    deploy(pair.get(0));
+    deploy(pair.get(1));
+    return pair;
+  }
+
+  @Test
+  void aMemberClosingMidCallEndsTheCallAndFreesItsNames() throws Exception {
+    List<Vertx> pair = freshCluster();
+    try {
+      assertNodeLossSeenBySurvivor(pair, () -> ClusterTestKit.close(pair.get(1)));
+    } finally {
+      ClusterTestKit.close(pair.get(0));
+    }
+  }
+
+  @Test
+  void aMemberCrashingMidCallEndsTheCallAndFreesItsNames() throws Exception {
+    List<Vertx> pair = freshCluster();
+    try {
+      // Hazelcast stops dead: no verticle stop() runs, the survivor only learns of it from membership.
+      assertNodeLossSeenBySurvivor(pair, () -> ((HazelcastClusterManager) ((VertxInternal) pair.get(1)).clusterManager())
+          .getHazelcastInstance().getLifecycleService().terminate());
+    } finally {
+      ClusterTestKit.close(pair.get(0));
+      pair.get(1).close();
+    }
+  }
+
+  private interface Action {
+    void run() throws Exception;
+  }
+
+  private static void assertNodeLossSeenBySurvivor(List<Vertx> pair, Action kill) throws Exception {
+    int survivorPort = BoundPorts.of(pair.get(0), CallSignalingVerticle.LISTENER);
+    int doomedPort = BoundPorts.of(pair.get(1), CallSignalingVerticle.LISTENER);
+    try (WsTestClient alice = WsTestClient.connect(ws, survivorPort); WsTestClient bob = WsTestClient.connect(ws, doomedPort);
+         WsTestClient dave = WsTestClient.connect(ws, doomedPort)) {
+      alice.register("n-alice", "1");
+      bob.register("n-bob", "2");
+      dave.register("n-dave", "3");
+      alice.awaitList("n-alice", "n-bob", "n-dave");
+      alice.send("{\"type\":\"call_request\",\"target_username\":\"n-bob\"}");
+      bob.nextSkippingLists("incoming_call");
+      bob.send("{\"type\":\"call_accepted\",\"caller_username\":\"n-alice\"}");
+      alice.nextSkippingLists("call_accepted");
+
+      kill.run();
+
+      alice.awaitCallEndedAndList("n-bob", "n-alice");
+      try (WsTestClient bobAgain = WsTestClient.connect(ws, survivorPort); WsTestClient daveAgain = WsTestClient.connect(ws, survivorPort)) {
+        assertEquals("n-bob", bobAgain.register("n-bob", "2b").getString("username"), "the dead node's names are free");
+        assertEquals("n-dave", daveAgain.register("n-dave", "3b").getString("username"));
+        alice.awaitList("n-alice", "n-bob", "n-dave");
+      }
+    }
+  }
+}

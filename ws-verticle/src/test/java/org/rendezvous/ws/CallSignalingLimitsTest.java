@@ -1,0 +1,204 @@
+package org.rendezvous.ws;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.testkit.Poll;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad input and limits on one node: oversize messages, floods, silent peers, too many connections,
+ * and the optional JWT check. Each outcome is the spec's, and the server and the other connections
+ * keep working.
+ */
+class CallSignalingLimitsTest {
+
+  private static final String SECRET = "test-secret-for-hs256-at-least-32-bytes!";
+  private static final int MAX_MESSAGE = 4096;
+  private static final int RATE = 20;
+
+  private static Vertx limited;
+  private static Vertx authed;
+  private static Vertx clients;
+  private static WebSocketClient ws;
+  private static int limitedPort;
+  private static int authPort;
+
+  @BeforeAll
+  static void start() throws Exception {
+    limited = Vertx.vertx();
+    authed = Vertx.vertx();
+    clients = Vertx.vertx();
+    limitedPort = CallSignalingTest.deploy(limited, new JsonObject()
+        .put("maxMessageBytes", MAX_MESSAGE)
+        .put("messagesPerSecond", RATE).put("messageBurst", RATE)
+        .put("pingIntervalMs", 100).put("pongTimeoutMs", 300)
+        .put("maxConnections", 8)
+        .put("onlineUsersMinIntervalMs", 0));
+    authPort = CallSignalingTest.deploy(authed, new JsonObject().put("jwtSecret", SECRET));
+    ws = WsTestClient.client(clients);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    WsTestClient.await(clients.close());
+    WsTestClient.await(limited.close());
+    WsTestClient.await(authed.close());
+  }
+
+  private static long metric(Vertx v, String name, String... labels) {
+    return Metrics.of(v).value(name, labels);
+  }
+
+  @Test
+  void anOversizeMessageClosesOnlyItsConnectionWith1009() throws Exception {
+    try (WsTestClient big = WsTestClient.connect(ws, limitedPort); WsTestClient other = WsTestClient.connect(ws, limitedPort)) {
+      big.register("big-sender", "1");
+      other.register("big-witness", "2");
+      big.send("{\"type\":\"offer\",\"target_username\":\"big-witness\",\"data\":\"" + "x".repeat(MAX_MESSAGE) + "\"}");
+      assertEquals((short) 1009, big.closedFuture().get(10, TimeUnit.SECONDS), "message too big");
+      other.awaitList("big-witness");
+      assertFalse(other.drainTypes().contains("offer"), "the oversize offer was not relayed");
+      other.send("{\"type\":\"call_request\",\"target_username\":\"big-sender\"}");
+      assertEquals("User not found or offline", other.nextSkippingLists("error").getString("message"),
+          "the closed connection's name is gone, the other connection still served");
+      try (WsTestClient again = WsTestClient.connect(ws, limitedPort)) {
+        assertEquals("big-sender", again.register("big-sender", "3").getString("username"));
+      }
+    }
+  }
+
+  @Test
+  void aMessageOverTheLimitInSeveralFramesIsRefusedAlike() throws Exception {
+    try (SilentWsClient raw = new SilentWsClient(limitedPort)) {
+      raw.sendFragmented("{\"type\":\"offer\",\"data\":\"" + "x".repeat(3000), "x".repeat(3000) + "\"}");
+      assertEquals(1009, raw.awaitCloseCode());
+    }
+  }
+
+  @Test
+  void aFloodIsCutToTheConnectionsBudgetAndOthersKeepWorking() throws Exception {
+    long droppedBefore = metric(limited, "rendezvous_ws_messages_dropped_total", "reason", "rate_limited");
+    try (WsTestClient flooder = WsTestClient.connect(ws, limitedPort); WsTestClient target = WsTestClient.connect(ws, limitedPort);
+         WsTestClient bystander = WsTestClient.connect(ws, limitedPort)) {
+      flooder.register("flood-src", "1");
+      target.register("flood-dst", "2");
+      bystander.register("flood-by", "3");
+      int sent = 1_000;
+      for (int i = 0; i < sent; i++) {
+        flooder.send("{\"type\":\"ice_candidate\",\"target_username\":\"flood-dst\",\"data\":{\"n\":" + i + "}}");
+      }
+      long dropped = Poll.until(10_000, "the flood counted",
+          () -> {
+            long d = metric(limited, "rendezvous_ws_messages_dropped_total", "reason", "rate_limited") - droppedBefore;
+            return d > 0 ? d : null;
+          });
+      assertTrue(dropped < sent, "some got through");
+      bystander.send("{\"type\":\"call_request\",\"target_username\":\"flood-dst\"}");
+      assertEquals("flood-by", target.nextSkippingListsAnd("ice_candidate", "incoming_call").getString("caller_username"),
+          "another connection is served during the flood");
+      // The flooder's budget refills: a later message of its own is answered again.
+      JsonObject reply = Poll.until(10_000, "the flooder served again", () -> {
+        flooder.send("{\"type\":\"call_request\",\"target_username\":\"flood-nobody\"}");
+        return flooder.pollSkippingLists("error", 200);
+      });
+      assertEquals("User not found or offline", reply.getString("message"));
+    }
+  }
+
+  @Test
+  void aPeerThatNeverAnswersPingsIsClosedAndItsNameFreed() throws Exception {
+    long before = metric(limited, "rendezvous_ws_keepalive_timeouts_total");
+    try (WsTestClient alive = WsTestClient.connect(ws, limitedPort); SilentWsClient silent = new SilentWsClient(limitedPort)) {
+      alive.register("ka-alive", "1");
+      silent.sendText("{\"type\":\"register\",\"username\":\"ka-silent\",\"user_id\":\"2\"}");
+      assertEquals(1011, silent.awaitCloseCode(), "keepalive ping timeout");
+      assertTrue(silent.pingsSeen >= 1);
+      assertEquals(1, metric(limited, "rendezvous_ws_keepalive_timeouts_total") - before);
+      alive.awaitList("ka-alive");
+      assertFalse(alive.isClosed(), "a peer answering pings stays connected through the same intervals");
+      try (WsTestClient again = WsTestClient.connect(ws, limitedPort)) {
+        assertEquals("ka-silent", again.register("ka-silent", "3").getString("username"));
+      }
+    }
+  }
+
+  @Test
+  void handshakesBeyondTheConnectionLimitAreRefused() throws Exception {
+    List<WsTestClient> open = new ArrayList<>();
+    try {
+      long refusedBefore = metric(limited, "rendezvous_ws_connections_refused_total");
+      ExecutionException refused = null;
+      for (int i = 0; i < 9 && refused == null; i++) {
+        try {
+          open.add(WsTestClient.connect(ws, limitedPort));
+        } catch (ExecutionException e) {
+          refused = e;
+        }
+      }
+      assertTrue(refused != null, "the 9th connection at the latest is refused");
+      assertInstanceOf(UpgradeRejectedException.class, refused.getCause());
+      assertEquals(503, ((UpgradeRejectedException) refused.getCause()).getStatus());
+      assertEquals(1, metric(limited, "rendezvous_ws_connections_refused_total") - refusedBefore);
+      assertEquals("registered", open.get(0).register("limit-first", "1").getString("type"), "open ones still work");
+    } finally {
+      for (WsTestClient c : open) {
+        c.close();
+      }
+    }
+    Poll.until(5_000, "connections closed", () -> metric(limited, "rendezvous_ws_connections") == 0 ? true : null);
+  }
+
+  @Test
+  void withASecretRegisterNeedsATokenForThatName() throws Exception {
+    JWTAuth issuer = JWTAuth.create(clients, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    JWTAuth stranger = JWTAuth.create(clients, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer("another-secret-another-secret-1234")));
+    String forAlice = issuer.generateToken(new JsonObject().put("sub", "jwt-alice"), new JWTOptions().setExpiresInSeconds(60));
+    String expired = issuer.generateToken(new JsonObject().put("sub", "jwt-alice").put("exp", 1_000_000L), new JWTOptions());
+    String forged = stranger.generateToken(new JsonObject().put("sub", "jwt-alice"), new JWTOptions());
+    String nameClaimOnly = issuer.generateToken(new JsonObject().put("username", "jwt-alice").put("sub", "jwt-mallory"),
+        new JWTOptions());
+    try (WsTestClient a = WsTestClient.connect(ws, authPort)) {
+      String unauthorized = "{\"type\": \"error\", \"message\": \"Unauthorized\"}";
+      JsonObject register = new JsonObject().put("type", "register").put("username", "jwt-alice").put("user_id", "1");
+      a.send(register);
+      assertEquals(unauthorized, a.nextText(), "no token");
+      for (String token : List.of("not-a-jwt", expired, forged, nameClaimOnly)) {
+        a.send(register.copy().put("token", token));
+        assertEquals(unauthorized, a.nextText(), token);
+      }
+      a.send(register.copy().put("username", "jwt-bob").put("token", forAlice));
+      assertEquals(unauthorized, a.nextText(), "a token for another name");
+      a.send(register.copy().put("token", forAlice));
+      assertEquals("jwt-alice", a.next("registered").getString("username"));
+    }
+  }
+
+  @Test
+  void withoutAuthConfiguredTokensAreIgnored() throws Exception {
+    try (WsTestClient a = WsTestClient.connect(ws, limitedPort)) {
+      a.send(new JsonObject().put("type", "register").put("username", "noauth").put("user_id", "1").put("token", "junk"));
+      assertEquals("noauth", a.next("registered").getString("username"));
+    }
+  }
+}

@@ -1,0 +1,111 @@
+package org.rendezvous.ws;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class ClientMessageParserTest {
+
+  private static ClientMessage parse(String s) {
+    return ClientMessageParser.parse(s);
+  }
+
+  @Test
+  void registerKeepsTheUserIdAsItsJsonText() {
+    ClientMessage.Register r = (ClientMessage.Register) parse(
+        "{\"type\":\"register\",\"username\":\"alice\",\"user_id\": {\"a\" : [1, 2.50]} ,\"token\":\"t\"}");
+    assertEquals("alice", r.username());
+    assertEquals("{\"a\" : [1, 2.50]}", r.userIdJson());
+    assertEquals("t", r.token());
+    assertEquals("42", ((ClientMessage.Register) parse("{\"user_id\":42,\"type\":\"register\",\"username\":\"b\"}")).userIdJson());
+    assertEquals("\"x\\\"y\"", ((ClientMessage.Register) parse("{\"type\":\"register\",\"username\":\"b\",\"user_id\":\"x\\\"y\"}"))
+        .userIdJson(), "escapes stay as sent");
+  }
+
+  @Test
+  void falseyNamesAndIdsCountAsMissingLikePython() {
+    for (String id : List.of("\"\"", "0", "0.0", "-0", "false", "null", "[]", "{ }", "[ \n ]")) {
+      ClientMessage.Register r = (ClientMessage.Register) parse("{\"type\":\"register\",\"username\":\"a\",\"user_id\":" + id + "}");
+      assertNull(r.userIdJson(), id);
+    }
+    for (String id : List.of("\"0\"", "1", "-0.5", "true", "[0]", "{\"a\":null}", "NaN", "1e400")) {
+      ClientMessage.Register r = (ClientMessage.Register) parse("{\"type\":\"register\",\"username\":\"a\",\"user_id\":" + id + "}");
+      assertEquals(id, r.userIdJson(), id);
+    }
+    for (String name : List.of("\"\"", "null", "5", "[\"a\"]", "true")) {
+      assertNull(((ClientMessage.Register) parse("{\"type\":\"register\",\"username\":" + name + ",\"user_id\":1}")).username(), name);
+    }
+  }
+
+  @Test
+  void everyTypeIsRecognised() {
+    assertEquals(new ClientMessage.CallRequest("b"), parse("{\"type\":\"call_request\",\"target_username\":\"b\"}"));
+    assertEquals(new ClientMessage.CallAnswer(true, "a"), parse("{\"type\":\"call_accepted\",\"caller_username\":\"a\"}"));
+    assertEquals(new ClientMessage.CallAnswer(false, "a"), parse("{\"type\":\"call_rejected\",\"caller_username\":\"a\"}"));
+    assertEquals(new ClientMessage.CallEnded("b"), parse("{\"type\":\"call_ended\",\"target_username\":\"b\"}"));
+    assertEquals(new ClientMessage.Relay(ClientMessage.RelayType.OFFER, "b", "{\"sdp\":\"v=0\"}"),
+        parse("{\"type\":\"offer\",\"target_username\":\"b\",\"data\":{\"sdp\":\"v=0\"}}"));
+    assertEquals(new ClientMessage.Relay(ClientMessage.RelayType.ANSWER, "b", "null"), parse("{\"type\":\"answer\",\"target_username\":\"b\"}"));
+    assertEquals(new ClientMessage.Relay(ClientMessage.RelayType.ICE_CANDIDATE, null, "[1]"),
+        parse("{\"data\":[1],\"type\":\"ice_candidate\",\"target_username\":7}"));
+    assertEquals(new ClientMessage.Unknown("dance"), parse("{\"type\":\"dance\"}"));
+    assertEquals(new ClientMessage.Unknown(null), parse("{\"type\":[\"offer\"]}"));
+  }
+
+  @Test
+  void theLastDuplicateKeyWins() {
+    assertEquals(new ClientMessage.CallRequest("second"),
+        parse("{\"type\":\"offer\",\"target_username\":\"first\",\"type\":\"call_request\",\"target_username\":\"second\"}"));
+    assertEquals("{\"n\":2}", ((ClientMessage.Relay) parse("{\"type\":\"offer\",\"data\":{\"n\":1},\"data\":{\"n\":2}}")).dataJson());
+  }
+
+  @Test
+  void invalidAndNonObjectInput() {
+    for (String bad : List.of("", " ", "nope", "{", "{\"a\":}", "{\"a\":1} x", "{\"a\":1}{}", "{'a':1}", "{\"a\":1,}",
+        "{\"a\":\"tab\tinside\"}", "\ufeff{}", "[1,]", "{\"a\":01}", "[".repeat(5000))) {
+      assertInstanceOf(ClientMessage.Invalid.class, parse(bad), bad);
+    }
+    for (String valid : List.of("[]", "42", "\"s\"", "null", "true", " [ {\"type\":\"register\"} ] ")) {
+      assertInstanceOf(ClientMessage.NotObject.class, parse(valid), valid);
+    }
+  }
+
+  @Test
+  void binaryInputMustBeUtf8() {
+    assertInstanceOf(ClientMessage.Invalid.class, ClientMessageParser.parse(new byte[] {'{', '"', (byte) 0xc3, '"', ':', '1', '}'}));
+    assertEquals(new ClientMessage.CallRequest("Jos\u00e9"),
+        ClientMessageParser.parse("{\"type\":\"call_request\",\"target_username\":\"Jos\u00e9\"}".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void randomAndMutatedInputNeverThrows() {
+    Random random = new Random(4);
+    String valid = "{\"type\":\"offer\",\"target_username\":\"bob\",\"data\":{\"sdp\":\"v=0\\r\\n\",\"n\":[1,2.5,null,true]}}";
+    for (int i = 0; i < 20_000; i++) {
+      byte[] b = valid.getBytes(StandardCharsets.UTF_8);
+      int edits = 1 + random.nextInt(4);
+      for (int e = 0; e < edits; e++) {
+        b[random.nextInt(b.length)] = (byte) random.nextInt(256);
+      }
+      ClientMessage m = ClientMessageParser.parse(b);
+      assertNotNull(m);
+      if (m instanceof ClientMessage.Relay r) {
+        // whatever was cut out as data must itself be one JSON value
+        assertFalse(parse(r.dataJson()) instanceof ClientMessage.Invalid, r.dataJson());
+      }
+    }
+    for (int i = 0; i < 5_000; i++) {
+      byte[] b = new byte[random.nextInt(64)];
+      random.nextBytes(b);
+      assertNotNull(ClientMessageParser.parse(b));
+    }
+  }
+}

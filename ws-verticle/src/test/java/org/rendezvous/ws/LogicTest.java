@@ -1,0 +1,167 @@
+package org.rendezvous.ws;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The plain classes under the verticle: the online list, call state, budgets, fan-out and config. */
+class LogicTest {
+
+  private static OnlineUser user(String name, String node, long seq) {
+    return new OnlineUser(name, "\"" + name + "-id\"", node, seq);
+  }
+
+  private static List<String> names(OnlineUsers online) {
+    return online.inOrder().stream().map(OnlineUser::username).toList();
+  }
+
+  @Test
+  void onlineUsersAreInRegistrationOrderWhateverOrderEventsArriveIn() {
+    OnlineUsers online = new OnlineUsers();
+    assertTrue(online.join(user("c", "n2", 30), 0));
+    assertTrue(online.join(user("a", "n1", 10), 0));
+    assertTrue(online.join(user("b", "n1", 20), 0));
+    assertFalse(online.join(user("b", "n1", 20), 0), "a duplicate event changes nothing");
+    assertEquals(List.of("a", "b", "c"), names(online));
+    assertEquals("[{\"username\": \"a\", \"user_id\": \"a-id\"}, {\"username\": \"b\", \"user_id\": \"b-id\"}, "
+        + "{\"username\": \"c\", \"user_id\": \"c-id\"}]", online.usersJson());
+  }
+
+  @Test
+  void aLeaveOvertakenByAnOlderJoinKeepsTheUserGone() {
+    OnlineUsers online = new OnlineUsers();
+    assertFalse(online.leave("a", 10, 1_000), "leave of an unknown registration");
+    assertFalse(online.join(user("a", "n1", 10), 1_001), "the join it overtook does not bring it back");
+    assertTrue(online.join(user("a", "n2", 11), 1_002), "a newer registration of the name does");
+    assertFalse(online.join(user("a", "n1", 10), 1_003), "an older one never replaces a newer one");
+    assertFalse(online.leave("a", 10, 1_004), "leaving an old registration leaves the new one alone");
+    assertEquals(List.of("a"), names(online));
+    online.forgetLeavesOlderThan(1_003);
+    assertEquals(1, online.departedCount(), "the leave seen again at 1_004 is remembered, nothing older");
+  }
+
+  @Test
+  void aDeadNodesUsersAreRemovedTogether() {
+    OnlineUsers online = new OnlineUsers();
+    online.join(user("a", "n1", 1), 0);
+    online.join(user("b", "n2", 2), 0);
+    online.join(user("c", "n1", 3), 0);
+    String before = online.usersJson();
+    List<OnlineUser> gone = online.leaveNode("n1", 5);
+    assertEquals(List.of("a", "c"), gone.stream().map(OnlineUser::username).toList());
+    assertEquals(List.of("b"), names(online));
+    assertFalse(before.equals(online.usersJson()), "the rendered list follows the change");
+    assertFalse(online.join(user("a", "n1", 1), 6), "a late join from the dead node is ignored");
+  }
+
+  @Test
+  void callBookTracksBothDirectionsAndEndsCallsOfLeavers() {
+    CallBook calls = new CallBook();
+    calls.start("alice", "bob");
+    calls.start("carol", "bob");
+    calls.start("alice", "dave");
+    assertEquals(3, calls.size());
+    assertEquals(Set.of("bob", "dave"), calls.endAllOf("alice"));
+    assertFalse(calls.inCall("alice", "bob"));
+    List<CallBook.Call> ended = calls.endAllWith("bob");
+    assertEquals(List.of(new CallBook.Call("carol", "bob")), ended);
+    assertEquals(0, calls.size());
+    assertFalse(calls.end("carol", "bob"), "ending twice is harmless");
+  }
+
+  @Test
+  void budgetAllowsTheBurstThenTheRate() {
+    long t = 1_000_000_000L;
+    MessageBudget budget = new MessageBudget(10, 5, t);
+    for (int i = 0; i < 5; i++) {
+      assertTrue(budget.tryTake(t));
+    }
+    assertFalse(budget.tryTake(t));
+    assertFalse(budget.tryTake(t + 50_000_000L), "half a token after 50 ms at 10/s");
+    assertTrue(budget.tryTake(t + 100_000_000L));
+    assertFalse(budget.tryTake(t + 100_000_000L));
+    t += 10_000_000_000L;
+    int taken = 0;
+    while (budget.tryTake(t)) {
+      taken++;
+    }
+    assertEquals(5, taken, "never more than the burst after a long pause");
+  }
+
+  /** A sink that completes writes only when the test says so. */
+  private static final class ManualSink implements OnlineUsersFanout.Sink<String, String> {
+    final List<String[]> writes = new ArrayList<>();
+    final List<Runnable> pending = new ArrayList<>();
+
+    @Override
+    public void write(String conn, String frame, Runnable written) {
+      writes.add(new String[] {conn, frame});
+      pending.add(written);
+    }
+
+    void completeAll() {
+      List<Runnable> now = new ArrayList<>(pending);
+      pending.clear();
+      now.forEach(Runnable::run);
+    }
+  }
+
+  @Test
+  void fanoutSendsOnlyTheNewestListToASlowSocketAndBoundsBytesInFlight() {
+    ManualSink sink = new ManualSink();
+    OnlineUsersFanout<String, String> fanout = new OnlineUsersFanout<>(250, sink);
+    fanout.publish("v1", 100, List.of("s1", "s2", "s3"));
+    assertEquals(2, sink.writes.size(), "two lists of 100 bytes fit in 250");
+    assertEquals(200, fanout.bytesInFlight());
+    fanout.publish("v2", 100, List.of("s1", "s2", "s3"));
+    fanout.publish("v3", 100, List.of("s1", "s2", "s3"));
+    sink.completeAll();
+    // s1 and s2 finished v1 and are owed the newest; s3 never got v1 or v2
+    List<String> sent = sink.writes.stream().map(w -> w[0] + ":" + w[1]).toList();
+    assertEquals(List.of("s1:v1", "s2:v1", "s3:v3", "s1:v3"), sent);
+    sink.completeAll();
+    assertEquals("s2:v3", sink.writes.get(4)[0] + ":" + sink.writes.get(4)[1]);
+    sink.completeAll();
+    assertEquals(5, sink.writes.size(), "each socket ends with the newest list, written once");
+    assertEquals(0, fanout.bytesInFlight());
+    assertEquals(0, fanout.waitingCount());
+  }
+
+  @Test
+  void fanoutForgetsClosedSocketsAndSurvivesSynchronousCompletion() {
+    List<String> written = new ArrayList<>();
+    OnlineUsersFanout<String, String> fanout = new OnlineUsersFanout<>(1, (c, f, done) -> {
+      written.add(c);
+      done.run();
+    });
+    fanout.forget("gone");
+    fanout.publish("v", 10, List.of("a", "b", "c"));
+    assertEquals(List.of("a", "b", "c"), written, "a list larger than the budget still goes out, one at a time");
+    assertEquals(0, fanout.bytesInFlight());
+  }
+
+  @Test
+  void configDefaultsThePortEnvAndValidation() {
+    WsConfig d = WsConfig.from(new JsonObject(), Map.of());
+    assertEquals(8765, d.port());
+    assertEquals(20_000, d.pingIntervalMs());
+    assertEquals(20_000, d.pongTimeoutMs());
+    assertEquals(1 << 20, d.maxMessageBytes());
+    assertFalse(d.authRequired());
+    assertEquals(10000, WsConfig.from(new JsonObject().put("port", 9000), Map.of("PORT", "10000")).port(), "PORT wins");
+    assertEquals(9000, WsConfig.from(new JsonObject().put("port", "9000"), Map.of("PORT", " ")).port());
+    assertTrue(WsConfig.from(new JsonObject().put("jwtSecret", "s"), Map.of()).authRequired());
+    assertThrows(IllegalArgumentException.class, () -> WsConfig.from(new JsonObject(), Map.of("PORT", "70000")));
+    assertThrows(IllegalArgumentException.class, () -> WsConfig.from(new JsonObject(), Map.of("PORT", "http")));
+    assertThrows(IllegalArgumentException.class, () -> WsConfig.from(new JsonObject().put("maxMessageBytes", 10), Map.of()));
+  }
+}

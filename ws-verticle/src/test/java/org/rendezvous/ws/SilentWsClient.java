@@ -1,0 +1,107 @@
+package org.rendezvous.ws;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A WebSocket client on a plain socket that never answers pings: what a dead peer looks like to the
+ * server's keepalive. It can send text and read frames, reporting pings and the close code.
+ */
+final class SilentWsClient implements AutoCloseable {
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+  int pingsSeen;
+
+  SilentWsClient(int port) throws IOException {
+    socket = new Socket();
+    socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+    socket.setSoTimeout(10_000);
+    in = new DataInputStream(socket.getInputStream());
+    out = socket.getOutputStream();
+    byte[] key = new byte[16];
+    ThreadLocalRandom.current().nextBytes(key);
+    out.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      head.append((char) in.readUnsignedByte());
+    }
+    if (!head.toString().startsWith("HTTP/1.1 101")) {
+      throw new IOException("no upgrade: " + head);
+    }
+  }
+
+  /** Sends one masked text frame (clients must mask). */
+  void sendText(String text) throws IOException {
+    sendFrame(0x81, text);
+  }
+
+  /** Sends {@code parts} as one text message in several frames. */
+  void sendFragmented(String... parts) throws IOException {
+    for (int i = 0; i < parts.length; i++) {
+      int opcode = i == 0 ? 0x1 : 0x0;
+      sendFrame((i == parts.length - 1 ? 0x80 : 0) | opcode, parts[i]);
+    }
+  }
+
+  private void sendFrame(int firstByte, String text) throws IOException {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    if (payload.length > 65_535) {
+      throw new IllegalArgumentException("frames up to 64 KiB only");
+    }
+    int head = payload.length > 125 ? 4 : 2;
+    byte[] mask = new byte[4];
+    ThreadLocalRandom.current().nextBytes(mask);
+    byte[] frame = new byte[head + 4 + payload.length];
+    frame[0] = (byte) firstByte;
+    if (head == 4) {
+      frame[1] = (byte) (0x80 | 126);
+      frame[2] = (byte) (payload.length >> 8);
+      frame[3] = (byte) payload.length;
+    } else {
+      frame[1] = (byte) (0x80 | payload.length);
+    }
+    System.arraycopy(mask, 0, frame, head, 4);
+    for (int i = 0; i < payload.length; i++) {
+      frame[head + 4 + i] = (byte) (payload[i] ^ mask[i % 4]);
+    }
+    out.write(frame);
+    out.flush();
+  }
+
+  /** Reads frames, counting pings and skipping data, until a close frame: its status code. */
+  int awaitCloseCode() throws IOException {
+    while (true) {
+      int b0 = in.readUnsignedByte();
+      int b1 = in.readUnsignedByte();
+      long len = b1 & 0x7f;
+      if (len == 126) {
+        len = in.readUnsignedShort();
+      } else if (len == 127) {
+        len = in.readLong();
+      }
+      byte[] payload = new byte[(int) len];
+      in.readFully(payload);
+      int opcode = b0 & 0x0f;
+      if (opcode == 0x9) {
+        pingsSeen++;
+      } else if (opcode == 0x8) {
+        return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
