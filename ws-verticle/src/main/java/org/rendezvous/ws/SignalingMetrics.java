@@ -34,9 +34,7 @@ final class SignalingMetrics {
   private final Map<String, Metrics.Counter> relayed = new HashMap<>();
   private final Map<String, Metrics.Counter> dropped = new HashMap<>();
   private final Map<String, Metrics.Counter> errors = new HashMap<>();
-  private final Metrics.Counter[] latencyBuckets;
-  private final Metrics.Counter latencySum;
-  private final Metrics.Counter latencyCount;
+  private final Metrics.Histogram latency;
 
   SignalingMetrics(Metrics m) {
     connectionsOpened = m.counter("rendezvous_ws_connections_total", "S3 WebSocket connections accepted");
@@ -61,15 +59,7 @@ final class SignalingMetrics {
         ServerMessages.REGISTRATION_FAILED}) {
       errors.put(e, m.counter("rendezvous_ws_errors_total", "S3 error replies by message", "message", e));
     }
-    latencyBuckets = new Metrics.Counter[LATENCY_BOUNDS_US.length + 1];
-    for (int i = 0; i < LATENCY_BOUNDS_US.length; i++) {
-      latencyBuckets[i] = m.counter("rendezvous_ws_relay_latency_microseconds_bucket", "S3 relay latency, cumulative buckets",
-          "le", Long.toString(LATENCY_BOUNDS_US[i]));
-    }
-    latencyBuckets[LATENCY_BOUNDS_US.length] = m.counter("rendezvous_ws_relay_latency_microseconds_bucket",
-        "S3 relay latency, cumulative buckets", "le", "+Inf");
-    latencySum = m.counter("rendezvous_ws_relay_latency_microseconds_sum", "S3 relay latency, total microseconds");
-    latencyCount = m.counter("rendezvous_ws_relay_latency_microseconds_count", "S3 relay latency, observations");
+    latency = m.histogram("rendezvous_ws_relay_latency_microseconds", "S3 relay latency, microseconds", LATENCY_BOUNDS_US);
   }
 
   void received(String type) {
@@ -81,16 +71,7 @@ final class SignalingMetrics {
     if (c != null) {
       c.inc();
     }
-    long v = Math.max(0, latencyMicros);
-    int i = 0;
-    while (i < LATENCY_BOUNDS_US.length && v > LATENCY_BOUNDS_US[i]) {
-      i++;
-    }
-    for (; i < latencyBuckets.length; i++) {
-      latencyBuckets[i].inc();
-    }
-    latencySum.add(v);
-    latencyCount.inc();
+    latency.observe(Math.max(0, latencyMicros));
   }
 
   void dropped(String reason) {
