@@ -97,6 +97,11 @@ up() {
   ip -n "$PUB" link add wan-b type veth peer name wan0 netns "$NATB"
   ip -n "$PUB" addr add "$WAN_A.1/24" dev wan-a; ip -n "$PUB" link set wan-a up
   ip -n "$PUB" addr add "$WAN_B.1/24" dev wan-b; ip -n "$PUB" link set wan-b up
+  # The server's address lives on lo; make it the source of everything the public side sends, as
+  # on a real server whose public address is on its uplink. Otherwise a socket bound to 0.0.0.0
+  # replies from the wan link's address and the client's NAT drops the reply as unsolicited.
+  ip -n "$PUB" route replace "$WAN_A.0/24" dev wan-a src "$SERVER"
+  ip -n "$PUB" route replace "$WAN_B.0/24" dev wan-b src "$SERVER"
   ip -n "$NATA" addr add "$WAN_A.2/24" dev wan0; ip -n "$NATA" link set wan0 up
   ip -n "$NATB" addr add "$WAN_B.2/24" dev wan0; ip -n "$NATB" link set wan0 up
   ip -n "$NATA" route add default via "$WAN_A.1"

@@ -36,11 +36,10 @@ public final class IpText {
     if (zone >= 0) {
       h = h.substring(0, zone);
     }
-    if (h.indexOf(':') < 0) {
-      return h;
+    if (h.indexOf(':') < 0 || !h.matches("[0-9A-Fa-f:.]+")) {
+      return h; // not an IPv6 literal: never hand it to getByName, which would look it up in DNS
     }
     try {
-      // A literal with ':' is never looked up by getByName.
       return of(InetAddress.getByName(h));
     } catch (Exception e) {
       return host;

@@ -79,7 +79,10 @@ final class OpsVerticle extends VerticleBase {
         .put("ready", node.ready())
         .put("s0Users", metrics.value("rendezvous_s0_users"))
         .put("s2Peers", metrics.value("rendezvous_s2_peers", "state", "all"))
-        .put("s2PeersOnline", metrics.value("rendezvous_s2_peers", "state", "online"));
+        .put("s2PeersOnline", metrics.value("rendezvous_s2_peers", "state", "online"))
+        .put("lobbySessions", metrics.value("rendezvous_lobby_sessions"))
+        .put("pairingWaiting", metrics.value("rendezvous_pairing_waiting_initiators"))
+        .put("wsUsers", metrics.value("rendezvous_ws_users", "scope", "node"));
   }
 
   private static void text(HttpServerRequest req, int status, String body, String type) {

@@ -1,16 +1,343 @@
 package org.rendezvous.pairing;
 
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.IpText;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.common.UdpEndpoint;
+import org.rendezvous.udp.stun.StunBindingResponder;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * S1 UUID pairing on TCP and UDP 7700 (placeholder until the S1 issue lands: deploys, listens on nothing).
- * Verticle config: {@code {"nodeId": …, "pairing": {…}}}.
+ * S1 UUID pairing: the TCP hello enters at {@link #accept}, {@link Arrival} and {@link PairingTable}
+ * decide, replies leave through {@link #answer}; initiators and receivers on different nodes meet
+ * through {@link PairingDirectory}. The UDP socket on the same port number answers STUN (S5) and
+ * echoes the sender's {@code ip:port} for anything else.
+ * Verticle config: {@code {"nodeId": …, "pairing": {…see PairingConfig…}}}.
  */
 public final class PairingVerticle extends VerticleBase {
 
+  private static final Logger LOG = Logger.getLogger(PairingVerticle.class.getName());
+  public static final String TCP_LISTENER = "pairing-tcp";
+  public static final String UDP_LISTENER = "pairing-udp";
+  /** Timeout granularity: an initiator's reply may come this much after its wait ends. */
+  private static final long SWEEP_MS = 50;
+  /** 1,000 pairs arriving at once are 2,000 connects; the kernel caps this at net.core.somaxconn. */
+  private static final int ACCEPT_BACKLOG = 4096;
+
+  /** Where an initiator's cluster-wide reservation of its key stands. */
+  private enum Reservation { NONE, PENDING, HELD }
+
+  /** One TCP client, from accept to close. */
+  private static final class Conn {
+    final NetSocket socket;
+    final String peerIp;
+    final int peerPort;
+    final HelloReader reader;
+    long helloTimer = -1;
+    boolean helloDone;
+    boolean closed;
+    /** Set while this connection is an initiator waiting in the table. */
+    String waitingKey;
+    MessageConsumer<JsonObject> actor;
+    Reservation reservation = Reservation.NONE;
+
+    Conn(NetSocket socket, String peerIp, int peerPort, int maxHelloBytes) {
+      this.socket = socket;
+      this.peerIp = peerIp;
+      this.peerPort = peerPort;
+      this.reader = new HelloReader(maxHelloBytes);
+    }
+  }
+
+  private PairingConfig cfg;
+  private PairingTable<Conn> table;
+  private PairingDirectory directory;
+  private StunBindingResponder stun;
+  private NetServer tcp;
+  private UdpEndpoint udp;
+  private long sweepTimer = -1;
+  private int openConnections;
+  /** Initiators in the table whose key is reserved cluster-wide: the ones a receiver can find. */
+  private int reservedWaiting;
+  private final byte[] in = new byte[UdpEndpoint.MAX_READ];
+  private final byte[] out = new byte[1024];
+
+  private PairingMetrics metrics;
+
   @Override
   public Future<?> start() {
-    return Future.succeededFuture();
+    cfg = PairingConfig.from(config().getJsonObject("pairing", new JsonObject()));
+    String nodeId = config().getString("nodeId", "local");
+    table = new PairingTable<>(cfg.waitTimeoutMs());
+    directory = new PairingDirectory(vertx, nodeId, cfg.waitTimeoutMs());
+    stun = new StunBindingResponder(cfg.software());
+    metrics = new PairingMetrics(Metrics.of(vertx), () -> reservedWaiting, () -> openConnections);
+    vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> directory.reclaim(m.body())
+        .onSuccess(metrics.reclaimedKeys::add)
+        .onFailure(e -> LOG.warning("pairing: releasing the keys of node " + m.body() + " failed: " + e)));
+    sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> expire());
+    return directory.open().compose(v -> listen(cfg.port() == 0 ? 5 : 1));
   }
+
+  /** TCP first, then UDP on the same number; with port 0 that number may be taken for UDP, so try another. */
+  private Future<Void> listen(int attempts) {
+    NetServer server = vertx.createNetServer(new NetServerOptions()
+        .setHost(cfg.host()).setPort(cfg.port()).setAcceptBacklog(ACCEPT_BACKLOG));
+    server.connectHandler(this::accept);
+    return server.listen().compose(s -> UdpEndpoint.bind(context, cfg.host(), s.actualPort(), this::onDatagram)
+        .transform(ar -> {
+          if (ar.succeeded()) {
+            tcp = server;
+            udp = ar.result();
+            BoundPorts.record(vertx, TCP_LISTENER, s.actualPort());
+            BoundPorts.record(vertx, UDP_LISTENER, udp.localPort());
+            return Future.<Void>succeededFuture();
+          }
+          return server.close().transform(closed -> attempts > 1 ? listen(attempts - 1) : Future.failedFuture(ar.cause()));
+        }));
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(sweepTimer);
+    List<Future<?>> done = new ArrayList<>();
+    for (PairingTable.Waiting<Conn> w : table.drain()) {
+      done.add(endWait(w.connection()));
+      w.connection().socket.close();
+    }
+    if (tcp != null) {
+      done.add(tcp.close());
+    }
+    if (udp != null) {
+      done.add(udp.close());
+    }
+    done.add(directory.close());
+    return Future.join(done);
+  }
+
+  // ---- TCP: the hello ----
+
+  private void accept(NetSocket socket) {
+    if (openConnections >= cfg.maxConnections()) {
+      metrics.tooManyConnections.inc();
+      socket.end(Buffer.buffer(Reply.error("too many connections").encode()));
+      return;
+    }
+    openConnections++;
+    Conn c = new Conn(socket, AddressText.canonicalIp(socket.remoteAddress().hostAddress()),
+        socket.remoteAddress().port(), cfg.maxHelloBytes());
+    c.helloTimer = vertx.setTimer(cfg.helloTimeoutMs(), t -> {
+      if (!c.helloDone && !c.closed) {
+        c.helloDone = true;
+        refuse(c, metrics.helloTimeout, "no hello within " + cfg.helloTimeoutMs() + " ms");
+      }
+    });
+    socket.handler(data -> onData(c, data));
+    socket.closeHandler(v -> onClose(c));
+    socket.exceptionHandler(e -> LOG.log(Level.FINE, "pairing: connection from " + c.peerIp + " failed", e));
+  }
+
+  private void onData(Conn c, Buffer data) {
+    if (c.helloDone) {
+      return; // bytes after the hello are ignored, as the original did
+    }
+    HelloDecoder.Result r = c.reader.offer(data);
+    if (r instanceof HelloDecoder.NeedMore) {
+      return;
+    }
+    c.helloDone = true;
+    vertx.cancelTimer(c.helloTimer);
+    if (r instanceof HelloDecoder.Invalid bad) {
+      refuse(c, switch (bad.kind()) {
+        case SYNTAX -> metrics.invalidJson;
+        case WRONG_TYPE -> metrics.wrongType;
+        case OVERSIZE -> metrics.oversize;
+      }, bad.problem());
+      return;
+    }
+    Arrival a = Arrival.of(((HelloDecoder.Decoded) r).hello(), c.peerIp, c.peerPort);
+    if (a instanceof Arrival.Initiator i) {
+      initiate(c, i);
+    } else if (a instanceof Arrival.Receiver rc) {
+      receive(c, rc);
+    } else {
+      metrics.emptyUuid.inc();
+      c.socket.close();
+    }
+  }
+
+  private void onClose(Conn c) {
+    openConnections--;
+    c.closed = true;
+    vertx.cancelTimer(c.helloTimer);
+    if (c.waitingKey != null && table.abandon(c.waitingKey, c)) {
+      metrics.abandoned.inc();
+      endWait(c);
+    }
+  }
+
+  // ---- initiators ----
+
+  /**
+   * The initiator waits (table entry and actor) before its key is reserved cluster-wide: once the
+   * reservation is visible, a receiver anywhere finds the actor at once. A receiver can only reach it
+   * after reading this node as the owner, so the wait is never seen before the reservation succeeds.
+   */
+  private void initiate(Conn c, Arrival.Initiator initiator) {
+    String key = initiator.key();
+    if (!table.add(initiator, c, System.currentTimeMillis())) {
+      metrics.uuidInUse.inc(); // waiting on this very node: no need to ask the cluster
+      answer(c, Reply.error(Reply.UUID_IN_USE));
+      return;
+    }
+    c.waitingKey = key;
+    c.actor = directory.listen(key, m -> onReceiverOffer(key, m));
+    c.reservation = Reservation.PENDING;
+    directory.reserve(key).onComplete(ar -> {
+      boolean stillWaiting = table.isWaiting(key, c);
+      if (ar.succeeded() && ar.result()) {
+        c.reservation = Reservation.HELD;
+        if (stillWaiting) {
+          reservedWaiting++;
+        } else {
+          release(key); // paired, timed out or gone while the reservation was on its way
+        }
+        return;
+      }
+      c.reservation = Reservation.NONE;
+      if (!stillWaiting) {
+        return;
+      }
+      table.abandon(key, c);
+      endWait(c);
+      if (ar.failed()) {
+        internalError(c, "reserving the key", ar.cause());
+      } else {
+        metrics.uuidInUse.inc();
+        answer(c, Reply.error(Reply.UUID_IN_USE));
+      }
+    });
+  }
+
+  /** A receiver's node asks for the initiator waiting here under {@code key}. */
+  private void onReceiverOffer(String key, Message<JsonObject> m) {
+    Arrival.Receiver receiver = new Arrival.Receiver(key, m.body().getString("address", ""), m.body().getString("tcp", ""));
+    PairingTable.Match<Conn> match = table.claim(receiver);
+    if (match == null) {
+      m.fail(PairingDirectory.CONSUMED, "no initiator waiting under this key");
+      return;
+    }
+    metrics.pairs.inc();
+    m.reply(match.pair().toReceiver().text());
+    Conn initiator = match.initiatorConnection();
+    endWait(initiator);
+    answer(initiator, match.pair().toInitiator());
+  }
+
+  private void expire() {
+    for (PairingTable.Waiting<Conn> w : table.expire(System.currentTimeMillis())) {
+      metrics.timeouts.inc();
+      endWait(w.connection());
+      answer(w.connection(), Reply.error(Reply.TIMED_OUT));
+    }
+  }
+
+  /**
+   * Takes down the actor of an initiator that has left the table and frees its key if it holds the
+   * reservation (a reservation still on its way is freed when it lands, see {@link #initiate}).
+   */
+  private Future<?> endWait(Conn c) {
+    String key = c.waitingKey;
+    c.waitingKey = null;
+    c.actor.unregister();
+    if (c.reservation != Reservation.HELD) {
+      return Future.succeededFuture();
+    }
+    reservedWaiting--;
+    return release(key);
+  }
+
+  private Future<Boolean> release(String key) {
+    return directory.release(key)
+        .onFailure(e -> LOG.warning("pairing: releasing key " + key + " failed (its TTL frees it): " + e));
+  }
+
+  // ---- receivers ----
+
+  private void receive(Conn c, Arrival.Receiver receiver) {
+    directory.offer(receiver).onComplete(ar -> {
+      if (ar.failed()) {
+        // An initiator whose node cannot be reached cannot be paired: to the client it is not found.
+        metrics.initiatorNodeUnreachable.inc();
+        LOG.warning("pairing: the node of the initiator for " + c.peerIp + " did not answer: " + ar.cause());
+        answer(c, Reply.error(Reply.NOT_FOUND));
+      } else if (ar.result() == null) {
+        metrics.receiverNotFound.inc();
+        answer(c, Reply.error(Reply.NOT_FOUND));
+      } else if (!c.closed) {
+        c.socket.end(Buffer.buffer(ar.result()));
+      }
+    });
+  }
+
+  // ---- replies ----
+
+  /** Writes the one reply of a connection, then closes it. */
+  private void answer(Conn c, Reply reply) {
+    if (!c.closed) {
+      c.socket.end(Buffer.buffer(reply.encode()));
+    }
+  }
+
+  private void refuse(Conn c, Metrics.Counter reason, String problem) {
+    reason.inc();
+    if (LOG.isLoggable(Level.FINE)) {
+      LOG.fine("pairing: refused hello from " + c.peerIp + ": " + problem);
+    }
+    answer(c, Reply.error(problem));
+  }
+
+  private void internalError(Conn c, String what, Throwable e) {
+    metrics.internal.inc();
+    LOG.warning("pairing: " + what + " for " + c.peerIp + " failed: " + e);
+    answer(c, Reply.error("pairing failed: " + what));
+  }
+
+  // ---- UDP: STUN and the address echo ----
+
+  private void onDatagram(ByteBuf data, InetSocketAddress sender) {
+    int len = Math.min(data.readableBytes(), in.length);
+    data.getBytes(data.readerIndex(), in, 0, len);
+    if (StunBindingResponder.isStun(in, 0, len)) {
+      int n = stun.respond(in, 0, len, IpText.bytesOf(sender.getAddress()), sender.getPort(), out);
+      if (n > 0) {
+        (StunBindingResponder.isErrorResponse(out) ? metrics.stunError : metrics.stunSuccess).inc();
+        udp.send(out, 0, n, sender);
+      } else {
+        (n == StunBindingResponder.DROP_NOT_REQUEST ? metrics.stunNotRequest : metrics.stunMalformed).inc();
+      }
+      return;
+    }
+    byte[] text = AddressText.of(sender).getBytes(StandardCharsets.US_ASCII);
+    metrics.udpEchoes.inc();
+    udp.send(text, 0, text.length, sender);
+  }
+
 }

@@ -1,0 +1,139 @@
+package org.rendezvous.node;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.testkit.Poll;
+
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * S4 across node processes: the node owning a lobby session is killed with SIGKILL (nothing
+ * released by it); the survivor frees the name, the session's players are told it is gone, and a
+ * player whose home was the dead node carries on through the survivor (SPEC §2 rules 1–4).
+ */
+class LobbyNodeLossTest {
+
+  @TempDir
+  Path dir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  /** A game client's socket: one local port, talking to whichever node it chooses. */
+  private static final class Player implements AutoCloseable {
+    final DatagramSocket socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+
+    Player() throws IOException {
+    }
+
+    void send(int port, String text) throws IOException {
+      byte[] b = text.getBytes(StandardCharsets.UTF_8);
+      socket.send(new DatagramPacket(b, b.length, InetAddress.getLoopbackAddress(), port));
+    }
+
+    /** The next datagram's text, or null after {@code timeoutMs}; it must come from {@code fromPort}. */
+    String receive(int fromPort, int timeoutMs) throws IOException {
+      socket.setSoTimeout(timeoutMs);
+      DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+      try {
+        socket.receive(p);
+      } catch (SocketTimeoutException e) {
+        return null;
+      }
+      assertEquals(fromPort, p.getPort(), "a reply leaves from the socket the player talks to");
+      return new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
+    }
+
+    String request(int port, String text) throws IOException {
+      send(port, text);
+      String reply = receive(port, 5_000);
+      if (reply == null) {
+        throw new AssertionError("no reply to " + text + " within 5 s");
+      }
+      return reply;
+    }
+
+    @Override
+    public void close() {
+      socket.close();
+    }
+  }
+
+  @Test
+  void killingTheOwnerFreesTheNameTellsItsPlayersAndLetsPlayersHomedThereMoveOn() throws Exception {
+    String cluster = NodeFixture.uniqueClusterName();
+    int hzA = NodeFixture.freeTcpPort();
+    int hzB = NodeFixture.freeTcpPort();
+    List<Integer> members = List.of(hzA, hzB);
+    try (NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")), NodeProcess.clusterSection(cluster, hzA, members));
+         NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")), NodeProcess.clusterSection(cluster, hzB, members));
+         Player host = new Player(); Player bob = new Player(); Player host2 = new Player(); Player eve = new Player();
+         Player again = new Player(); Player fay = new Player()) {
+      a.start();
+      b.start();
+      Poll.until(30_000, "two members", () -> metric(b, "rendezvous_lobby_sessions") == 0 && clusterSize(b) == 2 ? true : null);
+      int portA = a.lobbyPort;
+      int portB = b.lobbyPort;
+
+      // "Doomed" is owned by A, Bob plays through B; "Safe" is owned by B, Eve plays through A.
+      assertEquals("i:Host", host.request(portA, "h:Doomed:Host:4"));
+      assertEquals("i:Host:Bob", bob.request(portB, "c:Doomed:Bob"));
+      assertEquals("i:Host:Bob", host.receive(portA, 5_000));
+      assertEquals("i:Host2", host2.request(portB, "h:Safe:Host2:4"));
+      assertEquals("i:Host2:Eve", eve.request(portA, "c:Safe:Eve"));
+      assertEquals("i:Host2:Eve", host2.receive(portB, 5_000));
+      assertEquals("error:session_exists", again.request(portB, "h:Doomed:Again:2"));
+
+      a.kill();
+
+      assertEquals("error:session_non_existent", Poll.until(30_000, "Bob told Doomed is gone", () -> {
+        bob.send(portB, "p:Doomed:Bob");
+        String r = bob.receive(portB, 1_000);
+        return r != null && r.startsWith("error:") ? r : null;
+      }));
+      Poll.until(30_000, "the survivor freed the dead node's name",
+          () -> metric(b, "rendezvous_lobby_names_freed_total") == 1 ? true : null);
+      assertEquals("i:Again", again.request(portB, "h:Doomed:Again:2"), "the name is free again");
+
+      // Eve's home died; her next datagram goes to B, which becomes her home.
+      assertEquals("i:Host2:Eve", eve.request(portB, "p:Safe:Eve"));
+      assertEquals("i:Host2:Eve:Fay", fay.request(portB, "c:Safe:Fay"));
+      assertEquals("i:Host2:Eve:Fay", host2.receive(portB, 5_000));
+      assertEquals("i:Host2:Eve:Fay", eve.receive(portB, 5_000));
+      assertEquals(2, metric(b, "rendezvous_lobby_sessions"), "Safe and the new Doomed; nothing of A's");
+    }
+  }
+
+  private int clusterSize(NodeProcess node) throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/api/cluster")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    return new JsonObject(body).getJsonArray("nodes").size();
+  }
+
+  /** An unlabelled series from the node's /metrics, or -1 when absent. */
+  private long metric(NodeProcess node, String name) throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Long.parseLong(line.substring(name.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,122 @@
+package org.rendezvous.node;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.testkit.Poll;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * S1 across node processes: when the node holding a waiting initiator is killed with SIGKILL (no
+ * shutdown hook, nothing released), the survivor frees the initiator's key (SPEC §2 rule 4).
+ */
+class PairingNodeLossTest {
+
+  private static final String IN_USE = "{\"protocol\":\"\",\"error\":\"UUID already in use\"}\n";
+
+  @TempDir
+  Path dir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void killingTheNodeOfAWaitingInitiatorFreesItsKeyOnTheSurvivor() throws Exception {
+    String cluster = NodeFixture.uniqueClusterName();
+    int hzA = NodeFixture.freeTcpPort();
+    int hzB = NodeFixture.freeTcpPort();
+    List<Integer> members = List.of(hzA, hzB);
+    // A wait far longer than the test, so only the survivor's clean-up can free the key, not the TTL.
+    JsonObject longWait = new JsonObject().put("pairing", new JsonObject().put("waitTimeoutMs", 300_000));
+    try (NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")),
+            NodeProcess.clusterSection(cluster, hzA, members).mergeIn(longWait, true));
+         NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")),
+            NodeProcess.clusterSection(cluster, hzB, members).mergeIn(longWait, true))) {
+      a.start();
+      b.start();
+      Poll.until(30_000, "two members", () -> clusterSize(b) == 2 ? true : null);
+
+      String uuid = UUID.randomUUID().toString();
+      String initiatorHello = hello(uuid, "127.0.0.1");
+      Socket waiting = connect(a.pairingPort);
+      waiting.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
+      Poll.until(10_000, "initiator waiting on A", () -> metric(a, "rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+      try (Socket probe = connect(b.pairingPort)) {
+        probe.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
+        assertEquals(IN_USE, readUntilClosed(probe), "the key is reserved cluster-wide");
+      }
+
+      a.kill();
+      long killedAt = System.nanoTime();
+      Poll.until(20_000, "B released the dead node's key", () ->
+          metric(b, "rendezvous_pairing_reclaimed_keys_total") >= 1 ? true : null);
+      long freedAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
+      System.out.println("key freed on the survivor " + freedAfterMs + " ms after kill -9");
+      waiting.close();
+
+      // Free on B: a new initiator waits there (no "in use") and a receiver pairs with it.
+      try (Socket again = connect(b.pairingPort); Socket receiver = connect(b.pairingPort)) {
+        again.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
+        Poll.until(10_000, "initiator waiting on B", () -> metric(b, "rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+        receiver.getOutputStream().write(hello(uuid, "").getBytes(StandardCharsets.UTF_8));
+        assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + again.getLocalPort() + "\"}\n", readUntilClosed(receiver));
+        assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + receiver.getLocalPort() + "\"}\n", readUntilClosed(again));
+      }
+    }
+  }
+
+  private static String hello(String uuid, String targetIp) {
+    return new JsonObject().put("uuid", uuid).put("target_ip", targetIp).put("protocol", "tcp").put("address", "").encode() + "\n";
+  }
+
+  private static Socket connect(int port) throws IOException {
+    Socket s = new Socket();
+    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+    s.setSoTimeout(10_000);
+    return s;
+  }
+
+  private static String readUntilClosed(Socket s) throws IOException {
+    InputStream in = s.getInputStream();
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    byte[] buf = new byte[512];
+    for (int n; (n = in.read(buf)) >= 0; ) {
+      all.write(buf, 0, n);
+    }
+    return all.toString(StandardCharsets.UTF_8);
+  }
+
+  private int clusterSize(NodeProcess node) throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/api/cluster")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    return new JsonObject(body).getJsonArray("nodes").size();
+  }
+
+  /** An unlabelled series from the node's /metrics, or -1 when absent. */
+  private long metric(NodeProcess node, String name) throws Exception {
+    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/metrics")).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Long.parseLong(line.substring(name.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,149 @@
+package org.rendezvous.pairing;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where waiting initiators are found across the cluster (SPEC §2 rules 2–4). Each key is reserved
+ * in a Hazelcast-backed map whose value is the owning node's id, so it waits once cluster-wide. The
+ * waiting initiator is an actor at {@link #WAIT_PREFIX}{@code <key>} on its node; a receiver's node
+ * reads the owner from the map and asks that actor, directly when it is local, else through the
+ * owner's inbox {@link #NODE_PREFIX}{@code <nodeId>}, which relays to it. No handler means no such
+ * initiator.
+ * <p>
+ * Why the inbox: with the Hazelcast cluster manager, sending to an address no node has used before
+ * costs a blocking MultiMap read, and registering or removing a clustered consumer a MultiMap write
+ * plus an update on every node. A thousand initiators arriving together saturated the worker pool
+ * and receivers stopped finding their initiators; a node-local actor and one long-lived inbox per
+ * node (whose route the event bus caches) cost none of that.
+ */
+public final class PairingDirectory {
+
+  /**
+   * A waiting initiator, prefix + pairing key; node-local. Body: {@code {"address": receiver's address
+   * field, "tcp": receiver's TCP ip:port}}. Reply: String, the receiver's reply line as it goes on the
+   * wire; failure {@link #CONSUMED} when that initiator has just paired, timed out or left.
+   */
+  public static final String WAIT_PREFIX = "pairing.wait.";
+  /**
+   * A node's inbox, prefix + node id. Body: the {@link #WAIT_PREFIX} body plus {@code "key"}. Reply and
+   * failures: those of the initiator's actor, NO_HANDLERS from the actor relayed as {@link #CONSUMED}.
+   */
+  public static final String NODE_PREFIX = "pairing.node.";
+  /** Cluster-wide map: pairing key → node id of the node where that initiator waits. */
+  public static final String KEYS_MAP = "pairing.keys";
+  /** Failure code of a request whose initiator is no longer waiting. */
+  public static final int CONSUMED = 404;
+
+  /** A reservation outlives the wait by this much, so only a node that died without cleaning up relies on the TTL. */
+  static final long TTL_MARGIN_MS = 5_000;
+  private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5_000);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final long ttlMs;
+  private AsyncMap<String, String> keys;
+  private MessageConsumer<JsonObject> inbox;
+
+  public PairingDirectory(Vertx vertx, String nodeId, long waitMs) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.ttlMs = waitMs + TTL_MARGIN_MS;
+  }
+
+  /** Opens the reservation map and this node's inbox (registered across the cluster before this completes). */
+  public Future<Void> open() {
+    return vertx.sharedData().<String, String>getAsyncMap(KEYS_MAP).compose(m -> {
+      keys = m;
+      inbox = vertx.eventBus().consumer(NODE_PREFIX + nodeId, this::relay);
+      return inbox.completion();
+    });
+  }
+
+  public Future<Void> close() {
+    return inbox == null ? Future.succeededFuture() : inbox.unregister();
+  }
+
+  /** True when this node now owns {@code key}; false when it is reserved anywhere in the cluster. */
+  public Future<Boolean> reserve(String key) {
+    return keys.putIfAbsent(key, nodeId, ttlMs).map(previous -> previous == null);
+  }
+
+  /** Frees a key this node reserved (a reservation held by another node is left alone). */
+  public Future<Boolean> release(String key) {
+    return keys.removeIfPresent(key, nodeId);
+  }
+
+  /** Registers the node-local actor of an initiator waiting here under {@code key}. */
+  public MessageConsumer<JsonObject> listen(String key, Handler<Message<JsonObject>> handler) {
+    return vertx.eventBus().localConsumer(WAIT_PREFIX + key, handler);
+  }
+
+  /** Removes every key a node that left had reserved; the number removed. */
+  public Future<Integer> reclaim(String deadNodeId) {
+    return keys.entries().compose(all -> {
+      List<Future<Boolean>> removals = new ArrayList<>();
+      for (Map.Entry<String, String> e : all.entrySet()) {
+        if (deadNodeId.equals(e.getValue())) {
+          removals.add(keys.removeIfPresent(e.getKey(), deadNodeId));
+        }
+      }
+      return Future.join(removals).map(done -> (int) removals.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
+    });
+  }
+
+  /**
+   * Offers a receiver to the initiator waiting under its key, wherever it waits. Completes with the
+   * receiver's reply line, or null when no initiator waits under that key; fails when the owner's
+   * node did not answer (it died and the cluster has not noticed yet).
+   */
+  public Future<String> offer(Arrival.Receiver receiver) {
+    JsonObject body = new JsonObject().put("address", receiver.udpAddress()).put("tcp", receiver.tcpAddress());
+    return keys.get(receiver.key()).compose(owner -> {
+      if (owner == null) {
+        return Future.succeededFuture(null);
+      }
+      if (owner.equals(nodeId)) {
+        return askActor(receiver.key(), body);
+      }
+      return vertx.eventBus().<String>request(NODE_PREFIX + owner, body.copy().put("key", receiver.key()), ASK)
+          .map(Message::body)
+          .recover(e -> e instanceof ReplyException re && (re.failureType() == ReplyFailure.NO_HANDLERS
+              || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == CONSUMED))
+              ? Future.succeededFuture(null) // the owner's node is gone, or its initiator is
+              : Future.failedFuture(e));
+    });
+  }
+
+  /** The inbox: hands a receiver from another node to the local actor of its key. */
+  private void relay(Message<JsonObject> m) {
+    askActor(m.body().getString("key", ""), m.body()).onSuccess(reply -> {
+      if (reply == null) {
+        m.fail(CONSUMED, "no initiator waiting under this key");
+      } else {
+        m.reply(reply);
+      }
+    });
+  }
+
+  /**
+   * Asks the actor on this node; null when it is not there. A local request fails only because the
+   * actor is gone: no handler, consumed, or discarded from its queue when it unregistered after pairing.
+   */
+  private Future<String> askActor(String key, JsonObject body) {
+    return vertx.eventBus().<String>request(WAIT_PREFIX + key, body, LOCAL).map(Message::body).otherwise((String) null);
+  }
+}

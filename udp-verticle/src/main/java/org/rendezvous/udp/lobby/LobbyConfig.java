@@ -1,0 +1,46 @@
+package org.rendezvous.udp.lobby;
+
+import io.vertx.core.json.JsonObject;
+
+import static org.rendezvous.common.ConfigValues.intOf;
+import static org.rendezvous.common.ConfigValues.longOf;
+import static org.rendezvous.common.ConfigValues.stringOf;
+
+/**
+ * The {@code lobby} section of the node config: the S4 socket, the session timers, and the limits
+ * of the cluster paths.
+ *
+ * @param host             listen address
+ * @param port             listen port (0 = any free port)
+ * @param timers           player and session timeouts, start and notice intervals
+ * @param forwardTimeoutMs how long a node waits for the owner of a session to answer a forwarded request
+ * @param maxSessions      sessions this node owns at most; an {@code h} beyond it is dropped (counted)
+ */
+public record LobbyConfig(String host, int port, LobbyTimers timers, long forwardTimeoutMs, int maxSessions) {
+
+  public static LobbyConfig from(JsonObject json) {
+    LobbyTimers spec = LobbyTimers.SPEC;
+    LobbyConfig c = new LobbyConfig(
+        stringOf(json, "host", "0.0.0.0"),
+        intOf(json, "port", 57775),
+        new LobbyTimers(
+            longOf(json, "playerTimeoutMs", spec.playerTimeoutMs()),
+            longOf(json, "sessionTimeoutMs", spec.sessionTimeoutMs()),
+            longOf(json, "startIntervalMs", spec.startIntervalMs()),
+            longOf(json, "repeatIntervalMs", spec.repeatIntervalMs())),
+        longOf(json, "forwardTimeoutMs", 2_000),
+        intOf(json, "maxSessions", 100_000));
+    if (c.port < 0 || c.port > 65_535) {
+      throw new IllegalArgumentException("lobby.port must be 0..65535, got " + c.port);
+    }
+    if (c.forwardTimeoutMs < 1 || c.maxSessions < 1) {
+      throw new IllegalArgumentException("lobby.forwardTimeoutMs and lobby.maxSessions must be >= 1");
+    }
+    return c;
+  }
+
+  /** How long a session name stays reserved if its owner never frees it: longer than any session lives. */
+  public long reservationTtlMs() {
+    return timers.sessionTimeoutMs() + 60_000;
+  }
+}
