@@ -50,7 +50,7 @@ write_lobby_config() {
   cat >"$1" <<JSON
 {"ops":{"host":"127.0.0.1","port":${OPS_PORTS[$i]}},
  "udp":{"host":"127.0.0.1","port":${STUN_PORTS[$i]}},
- "lobby":{"host":"127.0.0.1","port":${LOBBY_PORTS[$i]}},
+ "lobby":{"host":"127.0.0.1","port":${LOBBY_PORTS[$i]},$LIFTED_RATE_LIMIT},
  "pairing":{"host":"127.0.0.1","port":${PAIRING_PORTS[$i]}},
  "ws":{"host":"127.0.0.1","port":${WS_PORTS[$i]}},
  "registry":{"dbPath":"$DIR/node$i.db","httpHost":"127.0.0.1","httpPort":${S2_PORTS[$i]}}$cluster}
@@ -170,6 +170,8 @@ verdict() {
   for out in "${CLUSTER[@]}"; do
     echo "- 3-node cluster, $(field "$out" sessions) sessions: $(verdict "$out")."
   done
+  echo
+  echo "$RATE_LIMIT_NOTE"
   echo
   echo "Nodes: \`java -jar rendezvous.jar --config nodeN.json\` (a copy of node/target/rendezvous.jar, default JVM"
   echo "flags); the cluster's config adds a \`cluster\` section (tcp-ip members 127.0.0.1:${HZ_PORTS[0]}..${HZ_PORTS[2]})."

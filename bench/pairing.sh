@@ -49,7 +49,7 @@ write_config() {
   local k=$2
   cat >"$1" <<JSON
 {"ops":{"host":"127.0.0.1","port":$((OPS_BASE + k))},
- "pairing":{"host":"127.0.0.1","port":$((PAIRING_BASE + k))},
+ "pairing":{"host":"127.0.0.1","port":$((PAIRING_BASE + k)),$LIFTED_RATE_LIMIT},
  "udp":{"host":"127.0.0.1","port":$((UDP_BASE + k))},
  "lobby":{"host":"127.0.0.1","port":$((LOBBY_BASE + k))},
  "ws":{"host":"127.0.0.1","port":$((WS_BASE + k))},
@@ -58,28 +58,12 @@ write_config() {
 JSON
 }
 
-# start_pairing_node K: starts node K from its config, waits (≤ 90 s) until ready and holding its pairing port.
+# start_pairing_node K: lib.sh's start_node on node K's ports (it waits on the globals OPS_PORT and UDP_PORT).
 start_pairing_node() {
-  local k=$1 pid i
-  java -jar "$NODE_JAR" --config "$DIR/node-$k.json" >"$DIR/node-$k.log" 2>&1 &
-  pid=$!
-  STARTED_PIDS+=("$pid")
-  NODE_PIDS[$k]=$pid
-  for ((i = 0; i < 450; i++)); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "node $k exited while starting; its log ($DIR/node-$k.log):" >&2
-      tail -20 "$DIR/node-$k.log" >&2
-      return 1
-    fi
-    if curl -sf "http://127.0.0.1:$((OPS_BASE + k))/health/ready" >/dev/null 2>&1; then
-      ss -Hltnp "sport = :$((PAIRING_BASE + k))" | grep -q "pid=$pid," && return 0
-      echo "TCP $((PAIRING_BASE + k)) is not held by node $k (pid $pid)" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-  echo "node $k was not ready within 90 s; see $DIR/node-$k.log" >&2
-  return 1
+  OPS_PORT=$((OPS_BASE + $1))
+  UDP_PORT=$((UDP_BASE + $1))
+  start_node "$DIR/node-$1.json" "$DIR/node-$1.log"
+  NODE_PIDS[$1]=$NODE_PID
 }
 
 cluster_size() {
@@ -169,9 +153,11 @@ verdict() {
   echo "Target p99 < $TARGET_P99_MS ms with every pair completed: one node **$(verdict "$SINGLE")**, 3-node cluster **$(verdict "$CLUSTER")**."
   echo
   echo "Reading the figures: a burst is drained at the rate the CPU allows, so p99 is about the time the whole"
-  echo "burst takes. Across nodes a pair costs three Hazelcast map operations (the initiator's putIfAbsent and"
-  echo "removeIfPresent, each with a synchronous backup, and the receiver's get) and an event-bus request and"
-  echo "reply over TCP, on three JVMs sharing the two cores with the generator: compare the node CPU per pair."
+  echo "burst takes. Across nodes a pair costs two Hazelcast map operations (the initiator's putIfAbsent and the"
+  echo "receiver's remove, each with a synchronous backup) and an event-bus request and reply over TCP, on three"
+  echo "JVMs sharing the two cores with the generator: compare the node CPU per pair."
+  echo
+  echo "$RATE_LIMIT_NOTE"
   echo
   echo "Nodes: \`java -jar node/target/rendezvous.jar\` with default JVM flags, pairing on 127.0.0.1:$PAIRING_BASE (one"
   echo "node) and 127.0.0.1:$((PAIRING_BASE + 1))–$((PAIRING_BASE + 3)) (cluster: Hazelcast TCP-IP members on"

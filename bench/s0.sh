@@ -22,8 +22,9 @@ DIR="$WORK/s0"
 rm -rf "$DIR" && mkdir -p "$DIR" "$RESULTS"
 DB="$DIR/rendezvous.db"
 # The per-destination LIST reply budget (anti-amplification, 64 KiB/s by default) would cap every
-# sender on 127.0.0.1 at about two 1,000-user replies a second; lifted so LIST itself is measured.
-write_node_config "$DIR/node.json" "$DB" '"replyBudgetBytesPerSecond":1000000000'
+# sender on 127.0.0.1 at about two 1,000-user replies a second; lifted so LIST itself is measured,
+# like the per-source rate limit (see lib.sh).
+write_node_config "$DIR/node.json" "$DB" "\"replyBudgetBytesPerSecond\":1000000000,$LIFTED_RATE_LIMIT"
 start_node "$DIR/node.json" "$DIR/node.log"
 COMMON=(--port "$UDP_PORT" --ops-port "$OPS_PORT" --server-pid "$NODE_PID" --clk-tck "$CLK_TCK")
 
@@ -93,6 +94,8 @@ fi
   echo
   echo "Target (≥ $TARGET_RATE heartbeats/s on one node, all rows in SQLite within 1 s of the load stopping),"
   echo "judged on the target run (every heartbeat sent accepted, all rows fresh ≤ 1,000 ms): **$VERDICT**."
+  echo
+  echo "$RATE_LIMIT_NOTE"
   echo
   echo "Node: \`java -jar node/target/rendezvous.jar --config node.json\` (default JVM flags), config:"
   echo "\`$(tr -d '\n' <"$DIR/node.json" | sed "s|$ROOT/||g")\`"

@@ -20,7 +20,7 @@ build
 DIR="$WORK/stun-binding"
 rm -rf "$DIR" && mkdir -p "$DIR" "$RESULTS"
 
-write_node_config "$DIR/node.json" "$DIR/rendezvous.db"
+write_node_config "$DIR/node.json" "$DIR/rendezvous.db" "$LIFTED_RATE_LIMIT"
 start_node "$DIR/node.json" "$DIR/node.log"
 
 # coturn as a plain STUN server: UDP on loopback only, no TURN, TLS, DTLS, TCP, CLI or RFC 5780;
@@ -73,6 +73,7 @@ if awk -v r="$RDV_MEAN" -v c="$COTURN_MEAN" 'BEGIN { exit !(r <= c) }'; then VER
   echo "Server CPU = utime (user) + stime (kernel) of the server process, all threads, from /proc/PID/stat at the"
   echo "edges of the measured window, divided by the bindings answered in it; server CPU % = CPU time / wall time"
   echo "(100 % = one core). The generator runs on the same $(nproc)-core machine."
+  echo "$RATE_LIMIT_NOTE"
   echo
   echo "| server | round | answered bindings/s | server CPU µs per binding | of which user + kernel | server CPU | answered | lost | rejected |"
   echo "|---|---|---|---|---|---|---|---|---|"

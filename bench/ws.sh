@@ -155,11 +155,13 @@ num() { field "$1" "$2" | awk '{printf "%.0f", $1}'; }
 dec() { field "$1" "$2" | awk '{printf "%.1f", $1}'; }
 ms() { field "$1" "$2" | awk '{printf "%.2f", $1 / 1000}'; }
 row() {
-  echo "| $2 | $(num "$1" relayedPerSecond) | $(dec "$1" serverCpuMicrosPerMessage) | $(ms "$1" p50Micros) | $(ms "$1" p99Micros) | $(ms "$1" p999Micros) | $(ms "$1" roundTripP50Micros) | $(ms "$1" roundTripP99Micros) | $(field "$1" errors) | $(field "$1" lostExchanges) |"
+  echo "| $2 | $(num "$1" relayedPerSecond) | $(dec "$1" serverCpuMicrosPerMessage) | $(dec "$1" serverKernelMicrosPerMessage) | $(ms "$1" p50Micros) | $(ms "$1" p99Micros) | $(ms "$1" p999Micros) | $(ms "$1" roundTripP50Micros) | $(ms "$1" roundTripP99Micros) | $(field "$1" errors) | $(field "$1" lostExchanges) |"
 }
 mean() { echo "$1 $2" | awk '{printf "%.1f", ($1 + $2) / 2}'; }
 R_CPU=$(mean "$(field "${R_OUT[1]}" serverCpuMicrosPerMessage)" "$(field "${R_OUT[2]}" serverCpuMicrosPerMessage)")
 P_CPU=$(mean "$(field "${P_OUT[1]}" serverCpuMicrosPerMessage)" "$(field "${P_OUT[2]}" serverCpuMicrosPerMessage)")
+R_KERNEL=$(mean "$(field "${R_OUT[1]}" serverKernelMicrosPerMessage)" "$(field "${R_OUT[2]}" serverKernelMicrosPerMessage)")
+P_KERNEL=$(mean "$(field "${P_OUT[1]}" serverKernelMicrosPerMessage)" "$(field "${P_OUT[2]}" serverKernelMicrosPerMessage)")
 R_P99=$(echo "$(field "${RP_OUT[1]}" p99Micros) $(field "${RP_OUT[2]}" p99Micros)" | awk '{printf "%.2f", ($1 > $2 ? $1 : $2) / 1000}')
 CPU_VERDICT=$(echo "$R_CPU $P_CPU" | awk '{print ($1 <= $2 / 3) ? "met" : "missed"}')
 P99_VERDICT=$(echo "$R_P99" | awk '{print ($1 < 5) ? "met" : "missed"}')
@@ -179,10 +181,12 @@ RATIO=$(echo "$R_CPU $P_CPU" | awk '{printf "%.2f", $1 / $2}')
   echo "with \`dst\`, the same payload. ${WARMUP} s warm-up, ${DURATION} s measured, rounds alternating. *Latency* is one relayed"
   echo "message, client send → client receive through the server (same clock, one process); *round trip* is offer"
   echo "sent → answer received. *Server CPU* is utime+stime of the server process over the measured window"
-  echo "(Rendezvous: the whole node JVM with every surface deployed, JIT and GC included) divided by messages relayed."
+  echo "(Rendezvous: the whole node JVM with every surface deployed, JIT and GC included) divided by messages relayed;"
+  echo "*of which kernel* is the stime part: socket reads and writes, where a loopback write also delivers the data"
+  echo "into the receiving client's socket."
   echo
-  echo "| run | relayed msgs/s | server CPU µs/msg | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| run | relayed msgs/s | server CPU µs/msg | of which kernel | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   row "${R_OUT[1]}" "Rendezvous, round 1"
   row "${P_OUT[1]}" "PeerJS, round 1"
   row "${R_OUT[2]}" "Rendezvous, round 2"
@@ -193,14 +197,15 @@ RATIO=$(echo "$R_CPU $P_CPU" | awk '{printf "%.2f", $1 / $2}')
   echo
   echo "### Paced: $PACED exchanges/s ($((PACED * 2)) relayed messages/s), the same $CLIENTS clients"
   echo
-  echo "| run | relayed msgs/s | server CPU µs/msg | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| run | relayed msgs/s | server CPU µs/msg | of which kernel | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   row "${RP_OUT[1]}" "Rendezvous, round 1"
   row "${PP_OUT[1]}" "PeerJS, round 1"
   row "${RP_OUT[2]}" "Rendezvous, round 2"
   row "${PP_OUT[2]}" "PeerJS, round 2"
   echo
-  echo "Mean server CPU per relayed message at saturation: Rendezvous $R_CPU µs, PeerJS $P_CPU µs (ratio $RATIO)."
+  echo "Mean server CPU per relayed message at saturation: Rendezvous $R_CPU µs ($R_KERNEL µs of it in the kernel),"
+  echo "PeerJS $P_CPU µs ($P_KERNEL µs in the kernel); ratio $RATIO."
   echo "Target ≤ 1/3 of PeerJS's CPU per message: **$CPU_VERDICT**. Target p99 < 5 ms on one node (paced, worst round"
   echo "$R_P99 ms): **$P99_VERDICT**."
   echo
@@ -210,8 +215,8 @@ RATIO=$(echo "$R_CPU $P_CPU" | awk '{printf "%.2f", $1 / $2}')
   echo "(delivered locally). *Cross node*: callers on A, callees on B, so every message crosses the clustered event"
   echo "bus. Server CPU is both processes together."
   echo
-  echo "| run | relayed msgs/s | server CPU µs/msg | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| run | relayed msgs/s | server CPU µs/msg | of which kernel | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   row "$SAME_OUT" "cluster, same node"
   row "$CROSS_OUT" "cluster, cross node"
   row "$SAME_PACED" "cluster, same node, paced $PACED/s"

@@ -17,7 +17,8 @@ import java.util.Arrays;
  * its caller's next turn makes the caller skip that turn (counted). An exchange unanswered for 2 s is
  * counted lost and restarted. Callers connect to {@code --port}, callees to
  * {@code --port2} (another node of the same cluster for the cross-node run). Warm-up, then the
- * measured window; server CPU from /proc of {@code --server-pids} over that window. One JSON line.
+ * measured window; server CPU (user and kernel) from /proc of {@code --server-pids} over that window.
+ * One JSON line.
  *
  * <pre>--protocol rendezvous|peerjs --port P [--port2 P] [--clients 1000] [--sdp-bytes 1000]
  * [--exchanges-per-second 0 (closed loop)] [--warmup 5] [--duration 10] [--server-pids PID[,PID]]
@@ -111,7 +112,7 @@ public final class WsRelayLoad implements WsClients.Handler {
     runFor(args.seconds("warmup", 5));
     String[] pids = args.text("server-pids", "").isEmpty() ? new String[0] : args.text("server-pids", "").split(",");
     int clk = args.integer("clk-tck", 100);
-    long cpuBefore = cpu(pids, clk);
+    ProcessCpu.Sample cpuBefore = cpu(pids, clk);
     relayed = 0;
     lost = 0;
     skipped = 0;
@@ -123,7 +124,8 @@ public final class WsRelayLoad implements WsClients.Handler {
     runFor(seconds);
     long elapsed = System.nanoTime() - t0;
     measuring = false;
-    long cpuMicros = cpu(pids, clk) - cpuBefore;
+    ProcessCpu.Sample cpuUsed = cpu(pids, clk).minus(cpuBefore);
+    long cpuMicros = cpuUsed.totalMicros();
     long closed = net.clients().stream().filter(c -> c.closed).count();
     net.closeAll();
     double secs = elapsed / 1e9;
@@ -135,6 +137,7 @@ public final class WsRelayLoad implements WsClients.Handler {
         .put("relayedPerSecond", relayed / secs)
         .put("serverCpuMicros", cpuMicros)
         .put("serverCpuMicrosPerMessage", pids.length == 0 ? Double.NaN : cpuMicros / (double) relayed)
+        .put("serverKernelMicrosPerMessage", pids.length == 0 ? Double.NaN : cpuUsed.kernelMicros() / (double) relayed)
         .put("p50Micros", percentile(oneWay, oneWayCount, 0.50))
         .put("p99Micros", percentile(oneWay, oneWayCount, 0.99))
         .put("p999Micros", percentile(oneWay, oneWayCount, 0.999))
@@ -180,10 +183,12 @@ public final class WsRelayLoad implements WsClients.Handler {
     }
   }
 
-  private static long cpu(String[] pids, int clk) {
-    long total = 0;
+  /** The servers' CPU so far, user and kernel, all processes together. */
+  private static ProcessCpu.Sample cpu(String[] pids, int clk) {
+    ProcessCpu.Sample total = new ProcessCpu.Sample(0, 0);
     for (String p : pids) {
-      total += new ProcessCpu(Long.parseLong(p.trim()), clk).micros();
+      ProcessCpu.Sample s = new ProcessCpu(Long.parseLong(p.trim()), clk).sample();
+      total = new ProcessCpu.Sample(total.userMicros() + s.userMicros(), total.kernelMicros() + s.kernelMicros());
     }
     return total;
   }

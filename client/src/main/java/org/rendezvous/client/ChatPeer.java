@@ -115,20 +115,11 @@ public final class ChatPeer {
     long deadline = System.nanoTime() + timeout.toNanos();
     byte[] buf = new byte[65_536];
     while (true) {
-      long left = (deadline - System.nanoTime()) / 1_000_000L;
-      if (left <= 0) {
+      Optional<DatagramPacket> next = DatagramsFrom.next(socket, partner, buf, deadline);
+      if (next.isEmpty()) {
         return Optional.empty();
       }
-      socket.setSoTimeout((int) left);
-      DatagramPacket p = new DatagramPacket(buf, buf.length);
-      try {
-        socket.receive(p);
-      } catch (SocketTimeoutException e) {
-        return Optional.empty();
-      }
-      if (!p.getSocketAddress().equals(partner)) {
-        continue;
-      }
+      DatagramPacket p = next.get();
       String text = new String(Arrays.copyOf(p.getData(), p.getLength()), StandardCharsets.UTF_8);
       if (text.equals(PUNCH)) {
         raw(PUNCH_ACK, partner);

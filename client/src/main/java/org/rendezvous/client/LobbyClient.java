@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,24 +39,8 @@ public final class LobbyClient {
 
   /** The next datagram from the server, or empty after {@code timeout}. */
   public Optional<String> receive(Duration timeout) throws IOException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    byte[] buf = new byte[2048];
-    while (true) {
-      long left = (deadline - System.nanoTime()) / 1_000_000L;
-      if (left <= 0) {
-        return Optional.empty();
-      }
-      socket.setSoTimeout((int) left);
-      DatagramPacket p = new DatagramPacket(buf, buf.length);
-      try {
-        socket.receive(p);
-      } catch (SocketTimeoutException e) {
-        return Optional.empty();
-      }
-      if (p.getSocketAddress().equals(server)) {
-        return Optional.of(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
-      }
-    }
+    return DatagramsFrom.next(socket, server, new byte[2048], System.nanoTime() + timeout.toNanos())
+        .map(p -> new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
   }
 
   /** Players of an {@code i:} message, host first; empty for anything else. */

@@ -34,22 +34,11 @@ public final class StunLiteClient {
   public List<Entry> list(Duration timeout) throws IOException {
     byte[] req = "LIST".getBytes(StandardCharsets.US_ASCII);
     socket.send(new DatagramPacket(req, req.length, server));
-    long deadline = System.nanoTime() + timeout.toNanos();
-    byte[] buf = new byte[65_536];
     int saved = socket.getSoTimeout();
     try {
-      while (true) {
-        long left = (deadline - System.nanoTime()) / 1_000_000L;
-        if (left <= 0) {
-          throw new SocketTimeoutException("no LIST reply from " + server + " within " + timeout.toMillis() + " ms");
-        }
-        socket.setSoTimeout((int) left);
-        DatagramPacket p = new DatagramPacket(buf, buf.length);
-        socket.receive(p);
-        if (p.getSocketAddress().equals(server)) {
-          return parse(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
-        }
-      }
+      DatagramPacket p = DatagramsFrom.next(socket, server, new byte[65_536], System.nanoTime() + timeout.toNanos())
+          .orElseThrow(() -> new SocketTimeoutException("no LIST reply from " + server + " within " + timeout.toMillis() + " ms"));
+      return parse(new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8));
     } finally {
       socket.setSoTimeout(saved);
     }

@@ -8,9 +8,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.node.RendezvousNode;
 import org.rendezvous.testkit.Poll;
 
+import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -22,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every SDK client against a real node on loopback. */
+/** The UDP and REST SDK clients against a real node on loopback (the S3 client: CallSignalingClientTest). */
 class ClientLoopbackTest {
 
   @TempDir
@@ -34,22 +36,14 @@ class ClientLoopbackTest {
 
   @BeforeAll
   static void start() throws Exception {
-    JsonObject cfg = new JsonObject()
-        .put("ops", new JsonObject().put("host", "127.0.0.1").put("port", 0))
-        .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", 0))
-        .put("lobby", new JsonObject().put("host", "127.0.0.1").put("port", 0))
-        .put("pairing", new JsonObject().put("host", "127.0.0.1").put("port", 0))
-        .put("ws", new JsonObject().put("host", "127.0.0.1").put("port", 0))
-        .put("registry", new JsonObject().put("dbPath", dir.resolve("r.db").toString())
-            .put("httpHost", "127.0.0.1").put("httpPort", 0).put("commitDelayMs", 10));
-    node = RendezvousNode.start(cfg).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    node = LoopbackNode.start(dir, new JsonObject());
     udp = new InetSocketAddress(InetAddress.getLoopbackAddress(), node.port("udp"));
     http = "http://127.0.0.1:" + node.port("s2-http");
   }
 
   @AfterAll
   static void stop() throws Exception {
-    node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    LoopbackNode.stop(node);
   }
 
   @Test
@@ -85,6 +79,31 @@ class ClientLoopbackTest {
           .filter(x -> x.username().equals(name)).findFirst().orElse(null));
       assertEquals("127.0.0.1", e.ip());
       assertEquals(s.getLocalPort(), e.port());
+    }
+  }
+
+  @Test
+  void lobbyClientsHostJoinAndStartSkippingDatagramsFromAnyoneButTheServer() throws Exception {
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    InetSocketAddress lobby = new InetSocketAddress(loopback, node.port("lobby"));
+    try (DatagramSocket h = new DatagramSocket(0, loopback);
+         DatagramSocket j = new DatagramSocket(0, loopback);
+         DatagramSocket stranger = new DatagramSocket(0, loopback)) {
+      LobbyClient host = new LobbyClient(h, lobby);
+      LobbyClient joiner = new LobbyClient(j, lobby);
+      String session = "t" + UUID.randomUUID().toString().substring(0, 8);
+      host.send("h:" + session + ":ann:2");
+      assertEquals(Optional.of("i:ann"), host.receive(Duration.ofSeconds(5)));
+      byte[] fake = "i:fake".getBytes(StandardCharsets.UTF_8);
+      stranger.send(new DatagramPacket(fake, fake.length, new InetSocketAddress(loopback, h.getLocalPort())));
+      joiner.send("c:" + session + ":ben");
+      assertEquals(Optional.of("i:ann:ben"), joiner.receive(Duration.ofSeconds(5)));
+      assertEquals(Optional.of("i:ann:ben"), host.receive(Duration.ofSeconds(5)), "the stranger's datagram is skipped");
+      host.send("s:" + session + ":ann");
+      LobbyClient.Start start = LobbyClient.start(host.receive(Duration.ofSeconds(5)).orElseThrow()).orElseThrow();
+      assertEquals(h.getLocalPort(), start.ownPort());
+      assertEquals(List.of(new LobbyClient.Player("ben", new InetSocketAddress(loopback, j.getLocalPort()))), start.others());
+      assertEquals(Optional.empty(), new LobbyClient(stranger, lobby).receive(Duration.ofMillis(200)), "nothing for a silent socket");
     }
   }
 

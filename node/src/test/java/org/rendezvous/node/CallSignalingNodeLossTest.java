@@ -4,14 +4,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rendezvous.testkit.Poll;
 
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -34,15 +30,9 @@ class CallSignalingNodeLossTest {
 
   @Test
   void killingTheNodeOfOneSideOfACallEndsItForThePartner() throws Exception {
-    String cluster = NodeFixture.uniqueClusterName();
-    int hzA = NodeFixture.freeTcpPort();
-    int hzB = NodeFixture.freeTcpPort();
-    List<Integer> members = List.of(hzA, hzB);
-    try (NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")), NodeProcess.clusterSection(cluster, hzA, members));
-         NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")), NodeProcess.clusterSection(cluster, hzB, members))) {
-      a.start();
-      b.start();
-      Poll.until(30_000, "two members", () -> clusterSize(a) == 2 ? true : null);
+    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject());
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
+      NodeProcess.startCluster(a, b);
 
       Client alice = Client.connect(http, a.wsPort);
       Client bob = Client.connect(http, b.wsPort);
@@ -79,11 +69,6 @@ class CallSignalingNodeLossTest {
     }
   }
 
-  private int clusterSize(NodeProcess node) throws Exception {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/api/cluster")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    return new JsonObject(body).getJsonArray("nodes").size();
-  }
 
   /** A JDK WebSocket client queueing every text message it receives. */
   private static final class Client implements WebSocket.Listener {

@@ -11,12 +11,8 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -76,17 +72,12 @@ class LobbyNodeLossTest {
 
   @Test
   void killingTheOwnerFreesTheNameTellsItsPlayersAndLetsPlayersHomedThereMoveOn() throws Exception {
-    String cluster = NodeFixture.uniqueClusterName();
-    int hzA = NodeFixture.freeTcpPort();
-    int hzB = NodeFixture.freeTcpPort();
-    List<Integer> members = List.of(hzA, hzB);
-    try (NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")), NodeProcess.clusterSection(cluster, hzA, members));
-         NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")), NodeProcess.clusterSection(cluster, hzB, members));
+    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject());
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1);
          Player host = new Player(); Player bob = new Player(); Player host2 = new Player(); Player eve = new Player();
          Player again = new Player(); Player fay = new Player()) {
-      a.start();
-      b.start();
-      Poll.until(30_000, "two members", () -> metric(b, "rendezvous_lobby_sessions") == 0 && clusterSize(b) == 2 ? true : null);
+      NodeProcess.startCluster(a, b);
+      Poll.until(30_000, "lobby ready", () -> b.metric("rendezvous_lobby_sessions") == 0 ? true : null);
       int portA = a.lobbyPort;
       int portB = b.lobbyPort;
 
@@ -107,7 +98,7 @@ class LobbyNodeLossTest {
         return r != null && r.startsWith("error:") ? r : null;
       }));
       Poll.until(30_000, "the survivor freed the dead node's name",
-          () -> metric(b, "rendezvous_lobby_names_freed_total") == 1 ? true : null);
+          () -> b.metric("rendezvous_lobby_names_freed_total") == 1 ? true : null);
       assertEquals("i:Again", again.request(portB, "h:Doomed:Again:2"), "the name is free again");
 
       // Eve's home died; her next datagram goes to B, which becomes her home.
@@ -115,25 +106,7 @@ class LobbyNodeLossTest {
       assertEquals("i:Host2:Eve:Fay", fay.request(portB, "c:Safe:Fay"));
       assertEquals("i:Host2:Eve:Fay", host2.receive(portB, 5_000));
       assertEquals("i:Host2:Eve:Fay", eve.receive(portB, 5_000));
-      assertEquals(2, metric(b, "rendezvous_lobby_sessions"), "Safe and the new Doomed; nothing of A's");
+      assertEquals(2, b.metric("rendezvous_lobby_sessions"), "Safe and the new Doomed; nothing of A's");
     }
-  }
-
-  private int clusterSize(NodeProcess node) throws Exception {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/api/cluster")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    return new JsonObject(body).getJsonArray("nodes").size();
-  }
-
-  /** An unlabelled series from the node's /metrics, or -1 when absent. */
-  private long metric(NodeProcess node, String name) throws Exception {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    for (String line : body.split("\n")) {
-      if (line.startsWith(name + " ")) {
-        return Long.parseLong(line.substring(name.length() + 1).trim());
-      }
-    }
-    return -1;
   }
 }

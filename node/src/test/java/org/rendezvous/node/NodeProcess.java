@@ -32,6 +32,7 @@ final class NodeProcess implements AutoCloseable {
   final int wsPort;
   private Process process;
   private int starts;
+  private final HttpClient http = HttpClient.newHttpClient();
 
   /**
    * A node process with every listener on a free loopback port; {@code overrides} is merged deeply
@@ -98,6 +99,47 @@ final class NodeProcess implements AutoCloseable {
   void kill() throws Exception {
     process.destroyForcibly();
     process.waitFor(20, TimeUnit.SECONDS);
+  }
+
+  /** An unlabelled series from the node's /metrics, or -1 when absent. */
+  long metric(String name) throws Exception {
+    for (String line : get("/metrics").split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Long.parseLong(line.substring(name.length() + 1).trim());
+      }
+    }
+    return -1;
+  }
+
+  /** How many members this node's /api/cluster lists. */
+  int clusterSize() throws Exception {
+    return new JsonObject(get("/api/cluster")).getJsonArray("nodes").size();
+  }
+
+  private String get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + path))
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /**
+   * Two node processes configured as members of one new cluster (not started), in {@code dir}/a and
+   * {@code dir}/b; {@code overrides} is merged into both configs.
+   */
+  static List<NodeProcess> twoMembers(Path dir, JsonObject overrides) throws IOException {
+    String cluster = NodeFixture.uniqueClusterName();
+    List<Integer> members = List.of(NodeFixture.freeTcpPort(), NodeFixture.freeTcpPort());
+    NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")),
+        clusterSection(cluster, members.get(0), members).mergeIn(overrides.copy(), true));
+    NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")),
+        clusterSection(cluster, members.get(1), members).mergeIn(overrides.copy(), true));
+    return List.of(a, b);
+  }
+
+  /** Starts both members and waits until each sees the other. */
+  static void startCluster(NodeProcess a, NodeProcess b) throws Exception {
+    a.start();
+    b.start();
+    Poll.until(30_000, "two members", () -> a.clusterSize() == 2 && b.clusterSize() == 2 ? true : null);
   }
 
   String log() throws IOException {

@@ -11,12 +11,8 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -38,25 +34,17 @@ class PairingNodeLossTest {
 
   @Test
   void killingTheNodeOfAWaitingInitiatorFreesItsKeyOnTheSurvivor() throws Exception {
-    String cluster = NodeFixture.uniqueClusterName();
-    int hzA = NodeFixture.freeTcpPort();
-    int hzB = NodeFixture.freeTcpPort();
-    List<Integer> members = List.of(hzA, hzB);
     // A wait far longer than the test, so only the survivor's clean-up can free the key, not the TTL.
     JsonObject longWait = new JsonObject().put("pairing", new JsonObject().put("waitTimeoutMs", 300_000));
-    try (NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")),
-            NodeProcess.clusterSection(cluster, hzA, members).mergeIn(longWait, true));
-         NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")),
-            NodeProcess.clusterSection(cluster, hzB, members).mergeIn(longWait, true))) {
-      a.start();
-      b.start();
-      Poll.until(30_000, "two members", () -> clusterSize(b) == 2 ? true : null);
+    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, longWait);
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
+      NodeProcess.startCluster(a, b);
 
       String uuid = UUID.randomUUID().toString();
       String initiatorHello = hello(uuid, "127.0.0.1");
       Socket waiting = connect(a.pairingPort);
       waiting.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
-      Poll.until(10_000, "initiator waiting on A", () -> metric(a, "rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+      Poll.until(10_000, "initiator waiting on A", () -> a.metric("rendezvous_pairing_waiting_initiators") == 1 ? true : null);
       try (Socket probe = connect(b.pairingPort)) {
         probe.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
         assertEquals(IN_USE, readUntilClosed(probe), "the key is reserved cluster-wide");
@@ -65,7 +53,7 @@ class PairingNodeLossTest {
       a.kill();
       long killedAt = System.nanoTime();
       Poll.until(20_000, "B released the dead node's key", () ->
-          metric(b, "rendezvous_pairing_reclaimed_keys_total") >= 1 ? true : null);
+          b.metric("rendezvous_pairing_reclaimed_keys_total") >= 1 ? true : null);
       long freedAfterMs = (System.nanoTime() - killedAt) / 1_000_000;
       System.out.println("key freed on the survivor " + freedAfterMs + " ms after kill -9");
       waiting.close();
@@ -73,7 +61,7 @@ class PairingNodeLossTest {
       // Free on B: a new initiator waits there (no "in use") and a receiver pairs with it.
       try (Socket again = connect(b.pairingPort); Socket receiver = connect(b.pairingPort)) {
         again.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
-        Poll.until(10_000, "initiator waiting on B", () -> metric(b, "rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+        Poll.until(10_000, "initiator waiting on B", () -> b.metric("rendezvous_pairing_waiting_initiators") == 1 ? true : null);
         receiver.getOutputStream().write(hello(uuid, "").getBytes(StandardCharsets.UTF_8));
         assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + again.getLocalPort() + "\"}\n", readUntilClosed(receiver));
         assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + receiver.getLocalPort() + "\"}\n", readUntilClosed(again));
@@ -100,23 +88,5 @@ class PairingNodeLossTest {
       all.write(buf, 0, n);
     }
     return all.toString(StandardCharsets.UTF_8);
-  }
-
-  private int clusterSize(NodeProcess node) throws Exception {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/api/cluster")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    return new JsonObject(body).getJsonArray("nodes").size();
-  }
-
-  /** An unlabelled series from the node's /metrics, or -1 when absent. */
-  private long metric(NodeProcess node, String name) throws Exception {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    for (String line : body.split("\n")) {
-      if (line.startsWith(name + " ")) {
-        return Long.parseLong(line.substring(name.length() + 1).trim());
-      }
-    }
-    return -1;
   }
 }

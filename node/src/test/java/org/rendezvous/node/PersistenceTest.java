@@ -57,16 +57,6 @@ class PersistenceTest {
     }
   }
 
-  private long metric(NodeProcess node, String line) throws Exception {
-    String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.opsPort + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-    for (String l : body.split("\n")) {
-      if (l.startsWith(line + " ")) {
-        return Long.parseLong(l.substring(line.length() + 1).trim());
-      }
-    }
-    return -1;
-  }
 
   /** Everything written is served again by the restarted node. */
   private void assertEverythingServed(NodeProcess node) throws Exception {
@@ -109,7 +99,7 @@ class PersistenceTest {
           udp.send("user-" + i);
         }
       }
-      Poll.until(10_000, "heartbeats handled", () -> metric(node, "rendezvous_s0_users") == USERS ? true : null);
+      Poll.until(10_000, "heartbeats handled", () -> node.metric("rendezvous_s0_users") == USERS ? true : null);
       assertEquals(0, rowsInFile(node.dbPath(), "users"), "nothing committed yet");
       assertEquals(SIGTERM_EXIT, node.terminate());
       assertEquals(USERS, rowsInFile(node.dbPath(), "users"));
@@ -122,7 +112,7 @@ class PersistenceTest {
     try (NodeProcess node = new NodeProcess(dir, new JsonObject())) {
       node.start();
       writeEverything(node);
-      Poll.until(10_000, "heartbeats handled", () -> metric(node, "rendezvous_s0_users") == USERS ? true : null);
+      Poll.until(10_000, "heartbeats handled", () -> node.metric("rendezvous_s0_users") == USERS ? true : null);
       assertEquals(SIGTERM_EXIT, node.terminate());
       node.start();
       assertEverythingServed(node);

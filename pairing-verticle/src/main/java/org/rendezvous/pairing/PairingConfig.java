@@ -1,6 +1,7 @@
 package org.rendezvous.pairing;
 
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.SourceRateLimiter;
 
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
@@ -16,9 +17,14 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param maxHelloBytes  a hello not complete within this many bytes is refused
  * @param maxConnections open TCP connections beyond this are refused with an error reply
  * @param software       SOFTWARE attribute of STUN responses on the UDP port
+ * @param rateLimit      TCP connections plus UDP datagrams allowed per source address: a connection over
+ *                       it gets an error reply and is closed, a datagram is dropped (both counted)
  */
 public record PairingConfig(String host, int port, long helloTimeoutMs, long waitTimeoutMs, int maxHelloBytes,
-                            int maxConnections, String software) {
+                            int maxConnections, String software, SourceRateLimiter.Limits rateLimit) {
+
+  /** A pair is two connections and a few probes; this leaves room for dozens of clients behind one NAT address. */
+  public static final SourceRateLimiter.Limits RATE_LIMIT = new SourceRateLimiter.Limits(100, 200, 65_536);
 
   public static PairingConfig from(JsonObject json) {
     PairingConfig c = new PairingConfig(
@@ -28,7 +34,8 @@ public record PairingConfig(String host, int port, long helloTimeoutMs, long wai
         longOf(json, "waitTimeoutMs", 30_000),
         intOf(json, "maxHelloBytes", 4096),
         intOf(json, "maxConnections", 10_000),
-        stringOf(json, "software", "Rendezvous/0.1.0"));
+        stringOf(json, "software", "Rendezvous/0.1.0"),
+        SourceRateLimiter.Limits.from(json, "pairing", "rateLimit", RATE_LIMIT));
     if (c.port < 0 || c.port > 65_535) {
       throw new IllegalArgumentException("pairing.port must be 0..65535");
     }

@@ -17,24 +17,31 @@ import java.util.Map;
 
 /**
  * Where waiting initiators are found across the cluster (SPEC §2 rules 2–4). Each key is reserved
- * in a Hazelcast-backed map whose value is the owning node's id, so it waits once cluster-wide. The
- * waiting initiator is an actor at {@link #WAIT_PREFIX}{@code <key>} on its node; a receiver's node
- * reads the owner from the map and asks that actor, directly when it is local, else through the
- * owner's inbox {@link #NODE_PREFIX}{@code <nodeId>}, which relays to it. No handler means no such
- * initiator.
+ * in a Hazelcast-backed map whose value is a {@link Ticket} naming the owning node and that one wait,
+ * so it waits once cluster-wide. The waiting initiator is an actor at {@link #WAIT_PREFIX}{@code <key>}
+ * on its node. A receiver's node takes the reservation out of the map (one atomic remove: a second
+ * receiver of the same key finds nothing) and asks that actor, directly when it is local, else through
+ * the owner's inbox {@link #NODE_PREFIX}{@code <nodeId>}, which relays to it. No handler means no such
+ * initiator. A paired initiator's reservation is thus already gone; only an initiator that times out
+ * or leaves frees its own.
  * <p>
  * Why the inbox: with the Hazelcast cluster manager, sending to an address no node has used before
  * costs a blocking MultiMap read, and registering or removing a clustered consumer a MultiMap write
  * plus an update on every node. A thousand initiators arriving together saturated the worker pool
  * and receivers stopped finding their initiators; a node-local actor and one long-lived inbox per
- * node (whose route the event bus caches) cost none of that.
+ * node (whose route the event bus caches) cost none of that. A pair costs two map operations, the
+ * initiator's reservation and the receiver's remove (reading the owner, then having the initiator's
+ * node remove it, cost a third, and bench/pairing.sh measured about a quarter less node CPU per pair
+ * without it). Batching the offers for one node into one bus message was measured too and cost more
+ * CPU than it saved.
  */
 public final class PairingDirectory {
 
   /**
    * A waiting initiator, prefix + pairing key; node-local. Body: {@code {"address": receiver's address
-   * field, "tcp": receiver's TCP ip:port}}. Reply: String, the receiver's reply line as it goes on the
-   * wire; failure {@link #CONSUMED} when that initiator has just paired, timed out or left.
+   * field, "tcp": receiver's TCP ip:port, "ticket": the reservation the receiver's node took}}. Reply:
+   * String, the receiver's reply line as it goes on the wire; failure {@link #CONSUMED} when that
+   * initiator has just paired, timed out or left, or waits under another reservation.
    */
   public static final String WAIT_PREFIX = "pairing.wait.";
   /**
@@ -42,7 +49,7 @@ public final class PairingDirectory {
    * failures: those of the initiator's actor, NO_HANDLERS from the actor relayed as {@link #CONSUMED}.
    */
   public static final String NODE_PREFIX = "pairing.node.";
-  /** Cluster-wide map: pairing key → node id of the node where that initiator waits. */
+  /** Cluster-wide map: pairing key → {@link Ticket} text of the initiator waiting under it. */
   public static final String KEYS_MAP = "pairing.keys";
   /** Failure code of a request whose initiator is no longer waiting. */
   public static final int CONSUMED = 404;
@@ -55,6 +62,7 @@ public final class PairingDirectory {
   private final Vertx vertx;
   private final String nodeId;
   private final long ttlMs;
+  private long nextWait;
   private AsyncMap<String, String> keys;
   private MessageConsumer<JsonObject> inbox;
 
@@ -77,14 +85,19 @@ public final class PairingDirectory {
     return inbox == null ? Future.succeededFuture() : inbox.unregister();
   }
 
-  /** True when this node now owns {@code key}; false when it is reserved anywhere in the cluster. */
-  public Future<Boolean> reserve(String key) {
-    return keys.putIfAbsent(key, nodeId, ttlMs).map(previous -> previous == null);
+  /** A new ticket for one wait on this node. */
+  public Ticket newTicket() {
+    return new Ticket(nodeId, ++nextWait);
   }
 
-  /** Frees a key this node reserved (a reservation held by another node is left alone). */
-  public Future<Boolean> release(String key) {
-    return keys.removeIfPresent(key, nodeId);
+  /** True when {@code ticket} now holds {@code key}; false when it is reserved anywhere in the cluster. */
+  public Future<Boolean> reserve(String key, Ticket ticket) {
+    return keys.putIfAbsent(key, ticket.text(), ttlMs).map(previous -> previous == null);
+  }
+
+  /** Frees {@code key} if {@code ticket} still holds it (a receiver may have taken it, or another wait holds it). */
+  public Future<Boolean> release(String key, Ticket ticket) {
+    return keys.removeIfPresent(key, ticket.text());
   }
 
   /** Registers the node-local actor of an initiator waiting here under {@code key}. */
@@ -97,8 +110,8 @@ public final class PairingDirectory {
     return keys.entries().compose(all -> {
       List<Future<Boolean>> removals = new ArrayList<>();
       for (Map.Entry<String, String> e : all.entrySet()) {
-        if (deadNodeId.equals(e.getValue())) {
-          removals.add(keys.removeIfPresent(e.getKey(), deadNodeId));
+        if (deadNodeId.equals(Ticket.parse(e.getValue()).nodeId())) {
+          removals.add(keys.removeIfPresent(e.getKey(), e.getValue()));
         }
       }
       return Future.join(removals).map(done -> (int) removals.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
@@ -106,26 +119,34 @@ public final class PairingDirectory {
   }
 
   /**
-   * Offers a receiver to the initiator waiting under its key, wherever it waits. Completes with the
-   * receiver's reply line, or null when no initiator waits under that key; fails when the owner's
-   * node did not answer (it died and the cluster has not noticed yet).
+   * Offers a receiver to the initiator waiting under its key, wherever it waits, taking that
+   * initiator's reservation. Completes with the receiver's reply line, or null when no initiator waits
+   * under that key; fails when the owner's node did not answer (it died and the cluster has not
+   * noticed yet).
    */
   public Future<String> offer(Arrival.Receiver receiver) {
-    JsonObject body = new JsonObject().put("address", receiver.udpAddress()).put("tcp", receiver.tcpAddress());
-    return keys.get(receiver.key()).compose(owner -> {
-      if (owner == null) {
+    return keys.remove(receiver.key()).compose(taken -> {
+      if (taken == null) {
         return Future.succeededFuture(null);
       }
-      if (owner.equals(nodeId)) {
+      Ticket ticket = Ticket.parse(taken);
+      JsonObject body = new JsonObject().put("address", receiver.udpAddress()).put("tcp", receiver.tcpAddress())
+          .put("ticket", taken);
+      if (ticket.nodeId().equals(nodeId)) {
         return askActor(receiver.key(), body);
       }
-      return vertx.eventBus().<String>request(NODE_PREFIX + owner, body.copy().put("key", receiver.key()), ASK)
-          .map(Message::body)
-          .recover(e -> e instanceof ReplyException re && (re.failureType() == ReplyFailure.NO_HANDLERS
-              || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == CONSUMED))
-              ? Future.succeededFuture(null) // the owner's node is gone, or its initiator is
-              : Future.failedFuture(e));
+      return askNode(ticket.nodeId(), body.put("key", receiver.key()));
     });
+  }
+
+  /** Asks another node's inbox; null when that node or its initiator is gone. */
+  private Future<String> askNode(String owner, JsonObject offer) {
+    return vertx.eventBus().<String>request(NODE_PREFIX + owner, offer, ASK)
+        .map(Message::body)
+        .recover(e -> e instanceof ReplyException re && (re.failureType() == ReplyFailure.NO_HANDLERS
+            || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == CONSUMED))
+            ? Future.succeededFuture(null) // the owner's node is gone, or its initiator is
+            : Future.failedFuture(e));
   }
 
   /** The inbox: hands a receiver from another node to the local actor of its key. */
@@ -145,5 +166,30 @@ public final class PairingDirectory {
    */
   private Future<String> askActor(String key, JsonObject body) {
     return vertx.eventBus().<String>request(WAIT_PREFIX + key, body, LOCAL).map(Message::body).otherwise((String) null);
+  }
+
+  /**
+   * One initiator's hold on its key: the node it waits on and a number unique on that node, so that
+   * freeing one wait's reservation can never free a later wait's under the same key. Text form
+   * {@code <serial>@<nodeId>}.
+   */
+  public record Ticket(String nodeId, long serial) {
+
+    public String text() {
+      return serial + "@" + nodeId;
+    }
+
+    /** The ticket of a map value; a value of another shape gets serial 0 and the whole text as node id. */
+    public static Ticket parse(String text) {
+      int at = text.indexOf('@');
+      if (at > 0) {
+        try {
+          return new Ticket(text.substring(at + 1), Long.parseLong(text, 0, at, 10));
+        } catch (NumberFormatException e) {
+          // not one of ours: fall through
+        }
+      }
+      return new Ticket(text, 0);
+    }
   }
 }

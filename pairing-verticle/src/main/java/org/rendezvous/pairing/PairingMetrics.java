@@ -33,6 +33,8 @@ final class PairingMetrics {
   final Metrics.Counter stunError;
   final Metrics.Counter stunMalformed;
   final Metrics.Counter stunNotRequest;
+  final Metrics.Counter rateLimited;
+  final Metrics.Counter udpRateLimited;
 
   PairingMetrics(Metrics m, LongSupplier waitingInitiators, LongSupplier openConnections) {
     m.gauge("rendezvous_pairing_waiting_initiators", "S1 initiators waiting on this node with their key reserved",
@@ -52,6 +54,8 @@ final class PairingMetrics {
     initiatorNodeUnreachable = error(m, "initiator_node_unreachable");
     emptyUuid = error(m, "empty_uuid");
     internal = error(m, "internal");
+    rateLimited = error(m, "rate_limited");
+    udpRateLimited = m.counter("rendezvous_pairing_udp_dropped_total", "S1 UDP datagrams dropped", "reason", "rate_limited");
     udpEchoes = m.counter("rendezvous_pairing_udp_echoes_total", "S1 UDP address echoes sent");
     // The same families as UDP 3478's STUN answers, told apart by the port label.
     stunSuccess = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "7700", "kind", "success");

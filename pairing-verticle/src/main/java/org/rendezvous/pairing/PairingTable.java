@@ -69,6 +69,12 @@ public final class PairingTable<C> {
     return w != null && w.connection == connection;
   }
 
+  /** The connection of the initiator waiting here under {@code key}, or null. */
+  public C waitingConnection(String key) {
+    Waiting<C> w = byKey.get(key);
+    return w == null ? null : w.connection;
+  }
+
   /** True when any initiator waits here under {@code key}. */
   public boolean contains(String key) {
     return byKey.containsKey(key);

@@ -14,6 +14,7 @@ import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.IpText;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.common.UdpEndpoint;
 import org.rendezvous.udp.stun.StunBindingResponder;
 
@@ -41,8 +42,8 @@ public final class PairingVerticle extends VerticleBase {
   /** 1,000 pairs arriving at once are 2,000 connects; the kernel caps this at net.core.somaxconn. */
   private static final int ACCEPT_BACKLOG = 4096;
 
-  /** Where an initiator's cluster-wide reservation of its key stands. */
-  private enum Reservation { NONE, PENDING, HELD }
+  /** Where an initiator's cluster-wide reservation of its key stands; TAKEN: a receiver's node removed it to pair. */
+  private enum Reservation { NONE, PENDING, HELD, TAKEN }
 
   /** One TCP client, from accept to close. */
   private static final class Conn {
@@ -56,6 +57,7 @@ public final class PairingVerticle extends VerticleBase {
     /** Set while this connection is an initiator waiting in the table. */
     String waitingKey;
     MessageConsumer<JsonObject> actor;
+    PairingDirectory.Ticket ticket;
     Reservation reservation = Reservation.NONE;
 
     Conn(NetSocket socket, String peerIp, int peerPort, int maxHelloBytes) {
@@ -80,6 +82,8 @@ public final class PairingVerticle extends VerticleBase {
   private final byte[] out = new byte[1024];
 
   private PairingMetrics metrics;
+  private SourceRateLimiter limiter;
+  private long forgetTimer = -1;
 
   @Override
   public Future<?> start() {
@@ -93,6 +97,9 @@ public final class PairingVerticle extends VerticleBase {
         .onSuccess(metrics.reclaimedKeys::add)
         .onFailure(e -> LOG.warning("pairing: releasing the keys of node " + m.body() + " failed: " + e)));
     sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> expire());
+    limiter = new SourceRateLimiter(cfg.rateLimit());
+    limiter.exposeTracked(Metrics.of(vertx), TCP_LISTENER);
+    forgetTimer = vertx.setPeriodic(10_000, id -> limiter.forgetIdle(System.nanoTime()));
     return directory.open().compose(v -> listen(cfg.port() == 0 ? 5 : 1));
   }
 
@@ -117,6 +124,7 @@ public final class PairingVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(forgetTimer);
     List<Future<?>> done = new ArrayList<>();
     for (PairingTable.Waiting<Conn> w : table.drain()) {
       done.add(endWait(w.connection()));
@@ -138,6 +146,11 @@ public final class PairingVerticle extends VerticleBase {
     if (openConnections >= cfg.maxConnections()) {
       metrics.tooManyConnections.inc();
       socket.end(Buffer.buffer(Reply.error("too many connections").encode()));
+      return;
+    }
+    if (!limiter.tryAcquire(SourceRateLimiter.keyOf(socket.remoteAddress().hostAddress()), System.nanoTime())) {
+      metrics.rateLimited.inc();
+      socket.end(Buffer.buffer(Reply.error(Reply.RATE_LIMITED).encode()));
       return;
     }
     openConnections++;
@@ -198,7 +211,7 @@ public final class PairingVerticle extends VerticleBase {
   /**
    * The initiator waits (table entry and actor) before its key is reserved cluster-wide: once the
    * reservation is visible, a receiver anywhere finds the actor at once. A receiver can only reach it
-   * after reading this node as the owner, so the wait is never seen before the reservation succeeds.
+   * after taking that reservation, so the wait is never seen before the reservation succeeds.
    */
   private void initiate(Conn c, Arrival.Initiator initiator) {
     String key = initiator.key();
@@ -210,14 +223,19 @@ public final class PairingVerticle extends VerticleBase {
     c.waitingKey = key;
     c.actor = directory.listen(key, m -> onReceiverOffer(key, m));
     c.reservation = Reservation.PENDING;
-    directory.reserve(key).onComplete(ar -> {
+    PairingDirectory.Ticket ticket = directory.newTicket();
+    c.ticket = ticket;
+    directory.reserve(key, ticket).onComplete(ar -> {
+      if (c.reservation == Reservation.TAKEN) {
+        return; // a receiver's node saw the reservation land and took it before this reply did: paired
+      }
       boolean stillWaiting = table.isWaiting(key, c);
       if (ar.succeeded() && ar.result()) {
         c.reservation = Reservation.HELD;
         if (stillWaiting) {
           reservedWaiting++;
         } else {
-          release(key); // paired, timed out or gone while the reservation was on its way
+          release(key, ticket); // timed out or gone while the reservation was on its way
         }
         return;
       }
@@ -236,8 +254,17 @@ public final class PairingVerticle extends VerticleBase {
     });
   }
 
-  /** A receiver's node asks for the initiator waiting here under {@code key}. */
+  /** A receiver's node, having taken this initiator's reservation, asks for the initiator waiting here under {@code key}. */
   private void onReceiverOffer(String key, Message<JsonObject> m) {
+    Conn waiting = table.waitingConnection(key);
+    if (waiting == null || waiting.ticket == null || !waiting.ticket.text().equals(m.body().getString("ticket"))) {
+      m.fail(PairingDirectory.CONSUMED, "no initiator waiting under this key with that reservation");
+      return;
+    }
+    if (waiting.reservation == Reservation.HELD) {
+      reservedWaiting--;
+    }
+    waiting.reservation = Reservation.TAKEN;
     Arrival.Receiver receiver = new Arrival.Receiver(key, m.body().getString("address", ""), m.body().getString("tcp", ""));
     PairingTable.Match<Conn> match = table.claim(receiver);
     if (match == null) {
@@ -271,11 +298,11 @@ public final class PairingVerticle extends VerticleBase {
       return Future.succeededFuture();
     }
     reservedWaiting--;
-    return release(key);
+    return release(key, c.ticket);
   }
 
-  private Future<Boolean> release(String key) {
-    return directory.release(key)
+  private Future<Boolean> release(String key, PairingDirectory.Ticket ticket) {
+    return directory.release(key, ticket)
         .onFailure(e -> LOG.warning("pairing: releasing key " + key + " failed (its TTL frees it): " + e));
   }
 
@@ -323,6 +350,10 @@ public final class PairingVerticle extends VerticleBase {
   // ---- UDP: STUN and the address echo ----
 
   private void onDatagram(ByteBuf data, InetSocketAddress sender) {
+    if (!limiter.tryAcquire(SourceRateLimiter.keyOf(sender.getAddress()), System.nanoTime())) {
+      metrics.udpRateLimited.inc();
+      return;
+    }
     int len = Math.min(data.readableBytes(), in.length);
     data.getBytes(data.readerIndex(), in, 0, len);
     if (StunBindingResponder.isStun(in, 0, len)) {

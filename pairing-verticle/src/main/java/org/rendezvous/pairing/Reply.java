@@ -13,6 +13,8 @@ public record Reply(String protocol, String peerAddress, String error) {
   /** The original's wording (sic): clients may match this text. */
   public static final String TIMED_OUT = "Timed out waiting for an initiator";
   public static final String NOT_FOUND = "Receiver with that UUID not found";
+  /** Not in the original: a source over its connection budget (SPEC §5). */
+  public static final String RATE_LIMITED = "too many connections from this address";
 
   public static Reply error(String message) {
     return new Reply("", "", message);

@@ -15,6 +15,7 @@ import org.rendezvous.testkit.ClusterTestKit;
 import org.rendezvous.testkit.Poll;
 import org.rendezvous.testkit.UdpClient;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -112,6 +113,50 @@ class PairingClusterTest {
     }
   }
 
+  /**
+   * Receivers arriving together at one node for initiators on the other each get their own
+   * initiator, and a key nobody waits under among them is still not found.
+   */
+  @Test
+  void manyReceiversArrivingTogetherEachMeetTheirOwnInitiatorOnTheOtherNode() throws Exception {
+    int pairs = 60;
+    List<String> keys = new ArrayList<>();
+    List<S1Client> initiators = new ArrayList<>();
+    List<S1Client> receivers = new ArrayList<>();
+    List<S1Client> strays = new ArrayList<>();
+    try {
+      for (int i = 0; i < pairs; i++) {
+        keys.add(key());
+        initiators.add(new S1Client(portA).send(hello(keys.get(i), "127.0.0.1", "tcp", "")));
+      }
+      awaitWaiting(a, pairs);
+      for (int i = 0; i < pairs; i++) {
+        receivers.add(new S1Client(portB));
+        if (i % 10 == 0) {
+          strays.add(new S1Client(portB));
+        }
+      }
+      for (int i = 0; i < pairs; i++) {
+        receivers.get(i).send(hello(keys.get(i), "", "", ""));
+        if (i % 10 == 0) {
+          strays.get(i / 10).send(hello(key(), "", "", ""));
+        }
+      }
+      for (int i = 0; i < pairs; i++) {
+        assertTcpPaired(initiators.get(i), receivers.get(i));
+      }
+      for (S1Client stray : strays) {
+        assertEquals(NOT_FOUND, stray.readUntilClosed());
+      }
+    } finally {
+      for (List<S1Client> clients : List.of(initiators, receivers, strays)) {
+        for (S1Client c : clients) {
+          c.close();
+        }
+      }
+    }
+  }
+
   @Test
   void aKeyWaitingOnOneNodeIsInUseOnTheOther() throws Exception {
     String k = key();
@@ -199,7 +244,8 @@ class PairingClusterTest {
   /**
    * A member that dies without cleaning up (its Hazelcast instance terminated, no verticle stopped)
    * leaves its reservations in the replicated map; the survivor releases them when it hears the
-   * member left. Runs on its own cluster, since it kills a member.
+   * member left. A receiver arriving before that takes the reservation it finds and is told no
+   * initiator waits. Runs on its own cluster, since it kills a member.
    */
   @Test
   void aCrashedMembersKeysAreReleasedByTheSurvivor() throws Exception {
@@ -209,12 +255,15 @@ class PairingClusterTest {
     try {
       int survivorPort = deploy(survivor);
       int doomedPort = deploy(doomed);
-      String k = key();
-      S1Client initiator = new S1Client(doomedPort);
-      initiator.send(hello(k, "127.0.0.1", "tcp", ""));
-      awaitWaiting(doomed, 1);
+      String asked = key();
+      String left = key();
+      S1Client askedInitiator = new S1Client(doomedPort);
+      askedInitiator.send(hello(asked, "127.0.0.1", "tcp", ""));
+      S1Client leftInitiator = new S1Client(doomedPort);
+      leftInitiator.send(hello(left, "127.0.0.1", "tcp", ""));
+      awaitWaiting(doomed, 2);
       try (S1Client probe = new S1Client(survivorPort)) {
-        probe.send(hello(k, "127.0.0.1", "tcp", ""));
+        probe.send(hello(left, "127.0.0.1", "tcp", ""));
         assertEquals(IN_USE, probe.readUntilClosed(), "reserved cluster-wide before the crash");
       }
       long reclaimedBefore = Metrics.of(survivor).value("rendezvous_pairing_reclaimed_keys_total");
@@ -222,14 +271,17 @@ class PairingClusterTest {
           .getLifecycleService().terminate();
       // Whether or not the survivor has noticed yet, a receiver is answered, not left hanging.
       try (S1Client receiver = new S1Client(survivorPort)) {
-        receiver.send(hello(k, "", "", ""));
+        receiver.send(hello(asked, "", "", ""));
         assertEquals(NOT_FOUND, receiver.readUntilClosed());
       }
-      PairingVerticleTest.awaitKeyReleased(survivor, Arrival.key(k, "127.0.0.1"));
+      PairingVerticleTest.awaitKeyReleased(survivor, Arrival.key(asked, "127.0.0.1"));
+      PairingVerticleTest.awaitKeyReleased(survivor, Arrival.key(left, "127.0.0.1"));
       Poll.until(10_000, "reclaim counted", () ->
           Metrics.of(survivor).value("rendezvous_pairing_reclaimed_keys_total") > reclaimedBefore ? true : null);
-      PairingVerticleTest.keyPairsAgain(survivor, survivorPort, survivorPort, k);
-      initiator.close();
+      PairingVerticleTest.keyPairsAgain(survivor, survivorPort, survivorPort, left);
+      PairingVerticleTest.keyPairsAgain(survivor, survivorPort, survivorPort, asked);
+      askedInitiator.close();
+      leftInitiator.close();
     } finally {
       try {
         doomed.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -22,6 +22,14 @@ final class S1Client implements AutoCloseable {
   }
 
   S1Client(InetAddress host, int port) throws IOException {
+    this(null, host, port);
+  }
+
+  /** From the local address {@code local} (any when null). */
+  S1Client(InetAddress local, InetAddress host, int port) throws IOException {
+    if (local != null) {
+      socket.bind(new InetSocketAddress(local, 0));
+    }
     socket.setTcpNoDelay(true);
     socket.connect(new InetSocketAddress(host, port), 5_000);
   }

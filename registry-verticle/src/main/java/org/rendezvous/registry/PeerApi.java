@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.rendezvous.common.IpText;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.SourceRateLimiter;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
@@ -25,7 +26,8 @@ import java.util.stream.Collectors;
 
 /**
  * The S2 REST API (x20chat-compatible): routes, status codes and bodies byte-compatible with the
- * original FastAPI server, answered from the in-memory index; writes reply once committed.
+ * original FastAPI server, answered from the in-memory index; writes reply once committed. A client
+ * over its rate limit gets {@code 429 {"detail":"Too Many Requests"}} (Starlette's wording for the status).
  */
 final class PeerApi implements Handler<HttpServerRequest> {
 
@@ -37,12 +39,15 @@ final class PeerApi implements Handler<HttpServerRequest> {
   private final Set<String> trustedProxies;
   private final int maxBodyBytes;
   private final Metrics metrics;
+  private final SourceRateLimiter limiter;
 
-  PeerApi(Registry registry, RegistryConfig config, Metrics metrics) {
+  /** {@code limiter} is owned by the verticle's context, which is where requests arrive. */
+  PeerApi(Registry registry, RegistryConfig config, Metrics metrics, SourceRateLimiter limiter) {
     this.registry = registry;
     this.trustedProxies = config.trustedProxies().stream().map(IpText::canonical).collect(Collectors.toSet());
     this.maxBodyBytes = config.maxBodyBytes();
     this.metrics = metrics;
+    this.limiter = limiter;
   }
 
   /** A matched route: its name (for metrics), the methods it takes, and the path parameter. */
@@ -53,6 +58,14 @@ final class PeerApi implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest req) {
     String path = decodePath(req.path());
     Route route = route(path);
+    String clientIp = clientIp(req);
+    if (!limiter.tryAcquire(sourceKey(clientIp, req), System.nanoTime())) {
+      // The body, if any, is left unread: Vert.x discards it and the connection stays usable.
+      // Every source gets at least one request a second, so one second always suffices.
+      req.response().putHeader("retry-after", "1");
+      reply(req, route == null ? "unknown" : route.name, 429, new JsonObject().put("detail", "Too Many Requests"));
+      return;
+    }
     if (route == null && path.length() > 1 && path.endsWith("/") && route(path.substring(0, path.length() - 1)) != null) {
       // Starlette's redirect_slashes: /peers/ -> /peers
       String query = req.query() == null ? "" : "?" + req.query();
@@ -78,7 +91,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
           .put("service", "P2P Chat Signaling Server")
           .put("status", "running")
           .put("peers_online", registry.index().onlinePeerCount()));
-      case "register" -> register(req);
+      case "register" -> register(req, clientIp);
       case "peers" -> reply(req, route.name, 200, peers());
       case "status" -> reply(req, route.name, 200, status());
       case "peer" -> {
@@ -113,8 +126,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
     }
   }
 
-  private void register(HttpServerRequest req) {
-    String clientIp = clientIp(req);
+  private void register(HttpServerRequest req, String clientIp) {
     readBody(req).onComplete(ar -> {
       if (ar.failed()) {
         req.response().putHeader("connection", "close");
@@ -213,6 +225,18 @@ final class PeerApi implements Handler<HttpServerRequest> {
     }
     String first = IpText.canonical(hops[0].trim());
     return first.isEmpty() ? direct : first;
+  }
+
+  /**
+   * The rate-limit key of the client address; a trusted proxy that forwarded something other than an
+   * address is charged for it itself.
+   */
+  private static long sourceKey(String clientIp, HttpServerRequest req) {
+    try {
+      return SourceRateLimiter.keyOf(clientIp);
+    } catch (IllegalArgumentException e) {
+      return SourceRateLimiter.keyOf(req.remoteAddress().host());
+    }
   }
 
   /** The body, or a failure as soon as it passes maxBodyBytes; the rest of an oversize body is read and dropped. */

@@ -1,6 +1,7 @@
 package org.rendezvous.registry;
 
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.SourceRateLimiter;
 
 import java.util.List;
 
@@ -22,6 +23,8 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param trustedProxies       addresses whose X-Forwarded-For is believed
  * @param maxBodyBytes         largest S2 request body accepted
  * @param syncTimeoutMs        how long a starting node waits for a peer's snapshot
+ * @param httpRateLimit        S2 requests allowed per client address (the X-Forwarded-For client behind a
+ *                             trusted proxy); the rest get 429
  */
 public record RegistryConfig(
     String dbPath,
@@ -32,7 +35,14 @@ public record RegistryConfig(
     int httpPort,
     List<String> trustedProxies,
     int maxBodyBytes,
-    long syncTimeoutMs) {
+    long syncTimeoutMs,
+    SourceRateLimiter.Limits httpRateLimit) {
+
+  /**
+   * The chat client registers once and looks a peer up when its user asks; this leaves room for many of
+   * them behind one NAT address, and for a script polling /peers or /status.
+   */
+  public static final SourceRateLimiter.Limits HTTP_RATE_LIMIT = new SourceRateLimiter.Limits(50, 100, 65_536);
 
   public static RegistryConfig from(JsonObject json) {
     RegistryConfig c = new RegistryConfig(
@@ -44,7 +54,8 @@ public record RegistryConfig(
         intOf(json, "httpPort", 8000),
         listOf(json, "trustedProxies", List.of("127.0.0.1", "::1")),
         intOf(json, "maxBodyBytes", 65_536),
-        longOf(json, "syncTimeoutMs", 10_000));
+        longOf(json, "syncTimeoutMs", 10_000),
+        SourceRateLimiter.Limits.from(json, "registry", "httpRateLimit", HTTP_RATE_LIMIT));
     if (c.commitDelayMs < 1 || c.commitDelayMs > 10_000) {
       throw new IllegalArgumentException("registry.commitDelayMs must be 1..10000, got " + c.commitDelayMs);
     }

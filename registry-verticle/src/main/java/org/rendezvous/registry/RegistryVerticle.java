@@ -13,6 +13,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.LocalCodec;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.registry.store.RegistryStore;
 
 import java.time.Instant;
@@ -99,7 +100,10 @@ public final class RegistryVerticle extends VerticleBase {
           registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds());
           http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.httpHost()).setPort(cfg.httpPort())
               .setMaxInitialLineLength(8192).setMaxHeaderSize(16384));
-          http.requestHandler(new PeerApi(registry, cfg, metrics));
+          SourceRateLimiter limiter = new SourceRateLimiter(cfg.httpRateLimit());
+          limiter.exposeTracked(metrics, HTTP_LISTENER);
+          timers.add(vertx.setPeriodic(10_000, id -> limiter.forgetIdle(System.nanoTime())));
+          http.requestHandler(new PeerApi(registry, cfg, metrics, limiter));
           return http.listen();
         })
         .onSuccess(server -> BoundPorts.record(vertx, HTTP_LISTENER, server.actualPort()));

@@ -1,6 +1,7 @@
 package org.rendezvous.udp;
 
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.SourceRateLimiter;
 
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.stringOf;
@@ -14,12 +15,19 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param listMaxBytes         largest S0 LIST reply (one datagram)
  * @param replyBudgetBytesPerSecond S0 reply bytes allowed per destination IP (token bucket, anti-amplification)
  * @param software             SOFTWARE attribute of STUN responses
+ * @param rateLimit            datagrams (STUN and STUN-lite together) allowed per source address
  */
 public record UdpConfig(String host, int port, int maxNameBytes, int listMaxBytes, int replyBudgetBytesPerSecond,
-                        String software) {
+                        String software, SourceRateLimiter.Limits rateLimit) {
 
   /** The largest UDP payload over IPv4. */
   public static final int MAX_DATAGRAM = 65_507;
+  /**
+   * An ICE agent sends a few Binding requests per candidate and retransmits; an S0 client heartbeats every
+   * 10–20 s. Many such clients may share one NAT address, hence the headroom; at this rate a spoofed
+   * source can draw no more than about 15 KB/s of STUN responses towards its victim.
+   */
+  public static final SourceRateLimiter.Limits RATE_LIMIT = new SourceRateLimiter.Limits(200, 400, 65_536);
 
   public static UdpConfig from(JsonObject json) {
     UdpConfig c = new UdpConfig(
@@ -28,7 +36,8 @@ public record UdpConfig(String host, int port, int maxNameBytes, int listMaxByte
         intOf(json, "maxNameBytes", 64),
         intOf(json, "listMaxBytes", MAX_DATAGRAM),
         intOf(json, "replyBudgetBytesPerSecond", 65_536),
-        stringOf(json, "software", "Rendezvous/0.1.0"));
+        stringOf(json, "software", "Rendezvous/0.1.0"),
+        SourceRateLimiter.Limits.from(json, "udp", "rateLimit", RATE_LIMIT));
     if (c.listMaxBytes < 1 || c.listMaxBytes > MAX_DATAGRAM) {
       throw new IllegalArgumentException("udp.listMaxBytes must be 1.." + MAX_DATAGRAM);
     }

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.IpText;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.common.UdpEndpoint;
 import org.rendezvous.registry.RegistryClient;
 import org.rendezvous.udp.lite.LiteRequest;
@@ -19,7 +20,8 @@ import java.util.logging.Logger;
 
 /**
  * UDP 3478: a STUN datagram (S5) is answered here, statelessly; anything else is S0 STUN-lite text,
- * a heartbeat for the registry or a LIST answered from the registry's index.
+ * a heartbeat for the registry or a LIST answered from the registry's index. Datagrams beyond their
+ * source's rate limit are dropped first, counted under the surface they were for.
  * Verticle config: {@code {"nodeId": …, "udp": {…see UdpConfig…}}}.
  */
 public final class UdpVerticle extends VerticleBase {
@@ -32,6 +34,7 @@ public final class UdpVerticle extends VerticleBase {
   private RegistryClient registry;
   private StunBindingResponder stun;
   private ReplyBudget budget;
+  private SourceRateLimiter limiter;
   private final byte[] in = new byte[UdpEndpoint.MAX_READ];
   private final byte[] out = new byte[1024];
   private long sweepTimer = -1;
@@ -40,8 +43,10 @@ public final class UdpVerticle extends VerticleBase {
   private Metrics.Counter stunError;
   private Metrics.Counter stunMalformed;
   private Metrics.Counter stunIgnored;
+  private Metrics.Counter stunRateLimited;
   private Metrics.Counter heartbeats;
   private Metrics.Counter invalidNames;
+  private Metrics.Counter liteRateLimited;
   private Metrics.Counter oversize;
   private Metrics.Counter listsSent;
   private Metrics.Counter listsOverBudget;
@@ -53,20 +58,28 @@ public final class UdpVerticle extends VerticleBase {
     registry = new RegistryClient(vertx.eventBus());
     stun = new StunBindingResponder(cfg.software());
     budget = new ReplyBudget(cfg.replyBudgetBytesPerSecond(), 100_000);
+    limiter = new SourceRateLimiter(cfg.rateLimit());
     Metrics m = Metrics.of(vertx);
     stunSuccess = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "success");
     stunError = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "error");
     stunMalformed = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "malformed");
     stunIgnored = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "not_request");
+    stunRateLimited = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "rate_limited");
     heartbeats = m.counter("rendezvous_s0_heartbeats_total", "S0 heartbeats accepted");
     invalidNames = m.counter("rendezvous_s0_dropped_total", "S0 datagrams dropped", "reason", "invalid_name");
+    liteRateLimited = m.counter("rendezvous_s0_dropped_total", "S0 datagrams dropped", "reason", "rate_limited");
     oversize = m.counter("rendezvous_s0_oversize_total", "S0 datagrams longer than 1024 bytes (read truncated, as the original)");
     listsSent = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "sent");
     listsOverBudget = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "over_budget");
     listBytes = m.counter("rendezvous_s0_list_bytes_total", "S0 LIST reply bytes sent");
     m.gauge("rendezvous_s0_budget_tracked_destinations", "Destinations with a partly spent S0 reply budget", budget::tracked);
+    limiter.exposeTracked(m, LISTENER);
 
-    sweepTimer = vertx.setPeriodic(10_000, id -> budget.forgetIdle(System.nanoTime()));
+    sweepTimer = vertx.setPeriodic(10_000, id -> {
+      long now = System.nanoTime();
+      budget.forgetIdle(now);
+      limiter.forgetIdle(now);
+    });
     return UdpEndpoint.bind(context, cfg.host(), cfg.port(), this::onDatagram).onSuccess(s -> {
       socket = s;
       BoundPorts.record(vertx, LISTENER, s.localPort());
@@ -83,7 +96,12 @@ public final class UdpVerticle extends VerticleBase {
     int len = data.readableBytes();
     int copied = Math.min(len, in.length);
     data.getBytes(data.readerIndex(), in, 0, copied);
-    if (StunBindingResponder.isStun(in, 0, copied)) {
+    boolean isStun = StunBindingResponder.isStun(in, 0, copied);
+    if (!limiter.tryAcquire(SourceRateLimiter.keyOf(sender.getAddress()), System.nanoTime())) {
+      (isStun ? stunRateLimited : liteRateLimited).inc();
+      return;
+    }
+    if (isStun) {
       answerStun(len, sender);
       return;
     }

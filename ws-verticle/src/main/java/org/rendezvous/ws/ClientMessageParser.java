@@ -1,12 +1,16 @@
 package org.rendezvous.ws;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -15,19 +19,32 @@ import java.nio.charset.StandardCharsets;
  * Decodes one client message (the text of a WebSocket message) into a {@link ClientMessage}, with
  * the original server's JSON rules: Python's {@code json.loads} (NaN and Infinity accepted, nothing
  * after the value, last duplicate key wins) and Python truthiness for "missing" fields.
- * Streaming, no tree: the echoed values (user_id, data) are cut from the input text as they are.
+ * Streaming, no tree: the echoed values (user_id, data) are cut from the input as they are.
  */
 public final class ClientMessageParser {
 
   private static final JsonFactory JSON = JsonFactory.builder()
       .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
       .build();
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long LOW_BITS = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
 
   private ClientMessageParser() {
   }
 
-  /** A binary frame: its bytes must be UTF-8 (as the original decoded them), else it is invalid JSON. */
+  /** A message as it came off the socket: its bytes must be UTF-8 (as the original decoded them), else it is invalid JSON. */
   public static ClientMessage parse(byte[] utf8) {
+    if (isAsciiWithoutNul(utf8)) {
+      // Nearly every message (SDP, ICE, ASCII names) is ASCII: valid UTF-8 with one char per byte, so the
+      // parser reads the bytes as they are and no text is decoded first. NUL is left to the text path
+      // (it is invalid JSON there) because Jackson takes zero bytes at the start for UTF-16 or UTF-32.
+      try (JsonParser p = JSON.createParser(utf8)) {
+        return parse(p, new AsciiInput(utf8));
+      } catch (IOException | RuntimeException e) {
+        return new ClientMessage.Invalid();
+      }
+    }
     try {
       String text = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -41,22 +58,83 @@ public final class ClientMessageParser {
 
   public static ClientMessage parse(String text) {
     try (JsonParser p = JSON.createParser(text)) {
-      JsonToken first = p.nextToken();
-      if (first == null) {
-        return new ClientMessage.Invalid();
-      }
-      if (first != JsonToken.START_OBJECT) {
-        p.skipChildren();
-        return p.nextToken() == null ? new ClientMessage.NotObject() : new ClientMessage.Invalid();
-      }
-      Fields f = readObject(p, text);
-      if (p.nextToken() != null) {
-        return new ClientMessage.Invalid(); // Python: "Extra data"
-      }
-      return f.toMessage();
+      return parse(p, new TextInput(text));
     } catch (IOException | RuntimeException e) {
-      // Jackson's parse errors, and its limits (nesting depth, number and string lengths)
       return new ClientMessage.Invalid();
+    }
+  }
+
+  /** Throws Jackson's parse errors, and its limits (nesting depth, number and string lengths): invalid JSON. */
+  private static ClientMessage parse(JsonParser p, Input input) throws IOException {
+    JsonToken first = p.nextToken();
+    if (first == null) {
+      return new ClientMessage.Invalid();
+    }
+    if (first != JsonToken.START_OBJECT) {
+      p.skipChildren();
+      return p.nextToken() == null ? new ClientMessage.NotObject() : new ClientMessage.Invalid();
+    }
+    Fields f = readObject(p, input);
+    if (p.nextToken() != null) {
+      return new ClientMessage.Invalid(); // Python: "Extra data"
+    }
+    return f.toMessage();
+  }
+
+  /**
+   * Every byte is 0x01..0x7f, checked eight at a time: a byte of 0x80 or more has its high bit set, and a
+   * zero byte sets it in {@code word - 0x0101…} (a borrow it passes on can only flag bytes after a real zero).
+   */
+  static boolean isAsciiWithoutNul(byte[] b) {
+    long flagged = 0;
+    int i = 0;
+    for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+      long word = (long) LONGS.get(b, i);
+      flagged |= word | (word - LOW_BITS);
+    }
+    for (; i < b.length; i++) {
+      flagged |= b[i] <= 0 ? HIGH_BITS : 0;
+    }
+    return (flagged & HIGH_BITS) == 0;
+  }
+
+  /**
+   * The message the parser reads, so a value's text can be cut out of it by the parser's offsets
+   * (chars for text, bytes for ASCII bytes: the same numbers, since ASCII is one byte per char).
+   */
+  private interface Input {
+    int offset(JsonLocation at);
+
+    char charAt(int i);
+
+    String cut(int start, int end);
+  }
+
+  private record TextInput(String text) implements Input {
+    public int offset(JsonLocation at) {
+      return (int) at.getCharOffset();
+    }
+
+    public char charAt(int i) {
+      return text.charAt(i);
+    }
+
+    public String cut(int start, int end) {
+      return text.substring(start, end);
+    }
+  }
+
+  private record AsciiInput(byte[] bytes) implements Input {
+    public int offset(JsonLocation at) {
+      return (int) at.getByteOffset();
+    }
+
+    public char charAt(int i) {
+      return (char) bytes[i];
+    }
+
+    public String cut(int start, int end) {
+      return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
     }
   }
 
@@ -87,26 +165,29 @@ public final class ClientMessageParser {
       };
     }
 
+    /** A value kept as its JSON text: user_id only when Python would call it true, data always. */
+    void setRaw(String field, boolean truthy, String raw) {
+      if (field.equals("user_id")) {
+        userIdJson = truthy && !isEmptyContainer(raw) ? raw : null;
+      } else {
+        dataJson = raw;
+      }
+    }
+
     private ClientMessage relay(ClientMessage.RelayType t) {
       return new ClientMessage.Relay(t, target, dataJson == null ? "null" : dataJson);
     }
   }
 
-  private static Fields readObject(JsonParser p, String text) throws IOException {
+  private static Fields readObject(JsonParser p, Input input) throws IOException {
     Fields f = new Fields();
     String rawField = null; // a field whose value's text is cut out once the next token shows where it ends
     int rawStart = 0;
     boolean rawTruthy = false;
     JsonToken t;
     while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
-      int here = (int) p.currentTokenLocation().getCharOffset();
       if (rawField != null) {
-        String raw = cut(text, rawStart, here);
-        if (rawField.equals("user_id")) {
-          f.userIdJson = rawTruthy && !isEmptyContainer(raw) ? raw : null;
-        } else {
-          f.dataJson = raw;
-        }
+        f.setRaw(rawField, rawTruthy, cut(input, rawStart, input.offset(p.currentTokenLocation())));
         rawField = null;
       }
       String name = p.currentName();
@@ -122,7 +203,7 @@ public final class ClientMessageParser {
         case "caller_username" -> f.caller = stringOrNull(p, v);
         case "user_id", "data" -> {
           rawField = name;
-          rawStart = (int) p.currentTokenLocation().getCharOffset();
+          rawStart = input.offset(p.currentTokenLocation());
           rawTruthy = truthy(p, v);
           p.skipChildren();
         }
@@ -130,29 +211,24 @@ public final class ClientMessageParser {
       }
     }
     if (rawField != null) {
-      String raw = cut(text, rawStart, (int) p.currentTokenLocation().getCharOffset());
-      if (rawField.equals("user_id")) {
-        f.userIdJson = rawTruthy && !isEmptyContainer(raw) ? raw : null;
-      } else {
-        f.dataJson = raw;
-      }
+      f.setRaw(rawField, rawTruthy, cut(input, rawStart, input.offset(p.currentTokenLocation())));
     }
     return f;
   }
 
   /** The value text between its start and the next token: trailing whitespace and the separating comma removed. */
-  private static String cut(String text, int start, int nextToken) {
+  private static String cut(Input input, int start, int nextToken) {
     int end = nextToken;
-    while (end > start && isJsonSpace(text.charAt(end - 1))) {
+    while (end > start && isJsonSpace(input.charAt(end - 1))) {
       end--;
     }
-    if (end > start && text.charAt(end - 1) == ',') {
+    if (end > start && input.charAt(end - 1) == ',') {
       end--;
-      while (end > start && isJsonSpace(text.charAt(end - 1))) {
+      while (end > start && isJsonSpace(input.charAt(end - 1))) {
         end--;
       }
     }
-    return text.substring(start, end);
+    return input.cut(start, end);
   }
 
   private static boolean isJsonSpace(char c) {

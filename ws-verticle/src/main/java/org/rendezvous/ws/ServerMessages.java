@@ -1,7 +1,9 @@
 package org.rendezvous.ws;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -64,11 +66,19 @@ public final class ServerMessages {
 
   /** offer, answer or ice_candidate as the target receives it. */
   public static String relay(ClientMessage.RelayType type, String from, String dataJson) {
-    StringBuilder b = new StringBuilder(64 + dataJson.length());
-    b.append("{\"type\": \"").append(type.wire).append('"');
+    return new String(relayUtf8(type, from, dataJson), StandardCharsets.UTF_8);
+  }
+
+  /** {@link #relay} as the UTF-8 bytes the socket sends, built as bytes rather than as one string encoded afterwards. */
+  public static byte[] relayUtf8(ClientMessage.RelayType type, String from, String dataJson) {
+    StringBuilder b = start(type.wire);
     field(b, "from_username").append(quote(from));
-    field(b, "data").append(dataJson);
-    return end(b);
+    byte[] head = field(b, "data").toString().getBytes(StandardCharsets.US_ASCII); // quote() leaves only ASCII
+    byte[] data = dataJson.getBytes(StandardCharsets.UTF_8);
+    byte[] text = Arrays.copyOf(head, head.length + data.length + 1);
+    System.arraycopy(data, 0, text, head.length, data.length);
+    text[text.length - 1] = '}';
+    return text;
   }
 
   public static String callEnded(String from) {

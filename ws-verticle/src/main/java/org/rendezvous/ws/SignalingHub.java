@@ -111,14 +111,14 @@ final class SignalingHub {
 
   /** One whole client message, from a text or a binary frame (both must hold UTF-8 JSON). */
   void onMessage(Connection c, Buffer data) {
-    long t0 = nowMicros();
-    if (admit(c)) {
+    long t0 = System.nanoTime(); // relay latency starts here
+    if (admit(c, t0)) {
       dispatch(c, ClientMessageParser.parse(data.getBytes()), t0);
     }
   }
 
-  private boolean admit(Connection c) {
-    if (c.budget.tryTake(System.nanoTime())) {
+  private boolean admit(Connection c, long nowNanos) {
+    if (c.budget.tryTake(nowNanos)) {
       return true;
     }
     metrics.dropped("rate_limited");
@@ -247,7 +247,7 @@ final class SignalingHub {
     String text = ServerMessages.incomingCall(c.user.username(), c.user.userIdJson());
     Connection local = localUsers.get(target);
     if (local != null) {
-      write(local, text, "incoming_call", t0);
+      write(local, utf8(text), "incoming_call", t0);
       return;
     }
     // The target's home node confirms; no handler (or no answer) means the user is not there.
@@ -277,9 +277,9 @@ final class SignalingHub {
       calls.end(me, a.caller());
     }
     if (a.accepted()) {
-      deliver(a.caller(), ServerMessages.callAccepted(me), "call_accepted", t0, CALL_START, me);
+      deliver(a.caller(), utf8(ServerMessages.callAccepted(me)), "call_accepted", t0, CALL_START, me);
     } else {
-      deliver(a.caller(), ServerMessages.callRejected(me), "call_rejected", t0, CALL_STOP, me);
+      deliver(a.caller(), utf8(ServerMessages.callRejected(me)), "call_rejected", t0, CALL_STOP, me);
     }
   }
 
@@ -292,7 +292,7 @@ final class SignalingHub {
       metrics.dropped("unknown_target");
       return;
     }
-    deliver(r.target(), ServerMessages.relay(r.type(), c.user.username(), r.dataJson()), r.type().wire, t0, null, null);
+    deliver(r.target(), ServerMessages.relayUtf8(r.type(), c.user.username(), r.dataJson()), r.type().wire, t0, null, null);
   }
 
   private void callEnded(Connection c, String target, long t0) {
@@ -306,17 +306,17 @@ final class SignalingHub {
     }
     String me = c.user.username();
     calls.end(me, target);
-    deliver(target, ServerMessages.callEnded(me), "call_ended", t0, CALL_STOP, me);
+    deliver(target, utf8(ServerMessages.callEnded(me)), "call_ended", t0, CALL_STOP, me);
   }
 
   // ---- delivery -----------------------------------------------------------------------------
 
   /**
-   * Writes a server message to user {@code target}: directly when it is homed here, else through its
-   * actor on its home node. {@code call}/{@code peer} change the target's call state. False when no
-   * such user is known.
+   * Writes a server message (its UTF-8 text) to user {@code target}: directly when it is homed here, else
+   * through its actor on its home node. {@code call}/{@code peer} change the target's call state. False
+   * when no such user is known. {@code t0}: {@link System#nanoTime()} when the message that caused it arrived.
    */
-  private boolean deliver(String target, String text, String kind, long t0, String call, String peer) {
+  private boolean deliver(String target, byte[] text, String kind, long t0, String call, String peer) {
     Connection local = localUsers.get(target);
     if (local != null) {
       if (call != null) {
@@ -330,7 +330,8 @@ final class SignalingHub {
       return false;
     }
     try {
-      vertx.eventBus().send(UserDirectory.USER_PREFIX + target, text, options(kind, t0, call, peer));
+      String body = new String(text, StandardCharsets.UTF_8); // actors take the message's text (UserDirectory.USER_PREFIX)
+      vertx.eventBus().send(UserDirectory.USER_PREFIX + target, body, options(kind, t0, call, peer));
     } catch (RuntimeException e) {
       // the cluster manager is gone (this node is shutting down or cut off): nothing can be delivered
       LOG.log(Level.FINE, "S3 relay to " + target + " not sent", e);
@@ -343,9 +344,11 @@ final class SignalingHub {
     return localUsers.containsKey(username) || online.get(username) != null;
   }
 
-  private static DeliveryOptions options(String kind, long t0, String call, String peer) {
+  private DeliveryOptions options(String kind, long t0, String call, String peer) {
+    // Another node's clock only shares wall time with this one: the arrival goes as epoch microseconds.
+    long arrivedMicros = epochMicros() - (System.nanoTime() - t0) / 1_000;
     DeliveryOptions o = new DeliveryOptions().addHeader(UserDirectory.KIND, kind)
-        .addHeader(UserDirectory.SENT_MICROS, Long.toString(t0));
+        .addHeader(UserDirectory.SENT_MICROS, Long.toString(arrivedMicros));
     if (call != null) {
       o.addHeader(UserDirectory.CALL, call).addHeader(UserDirectory.PEER, peer);
     }
@@ -364,7 +367,8 @@ final class SignalingHub {
       applyCall(username, call, m.headers().get(UserDirectory.PEER));
     }
     String sent = m.headers().get(UserDirectory.SENT_MICROS);
-    write(c, m.body(), m.headers().get(UserDirectory.KIND), sent == null ? nowMicros() : Long.parseLong(sent));
+    long waitedNanos = sent == null ? 0 : Math.max(0, epochMicros() - Long.parseLong(sent)) * 1_000;
+    write(c, utf8(m.body()), m.headers().get(UserDirectory.KIND), System.nanoTime() - waitedNanos);
     if (m.replyAddress() != null) {
       m.reply(null);
     }
@@ -378,7 +382,7 @@ final class SignalingHub {
     }
   }
 
-  private void write(Connection c, String text, String kind, long t0) {
+  private void write(Connection c, byte[] text, String kind, long t0) {
     if (c.closed || c.socket.isClosed()) {
       metrics.dropped("unknown_target");
       return;
@@ -387,8 +391,13 @@ final class SignalingHub {
       metrics.dropped("target_backlog");
       return;
     }
-    metrics.relayed(kind, nowMicros() - t0); // counted first: the peer may read it before this method returns
-    c.socket.writeTextMessage(text);
+    metrics.relayed(kind, (System.nanoTime() - t0) / 1_000); // counted first: the peer may read it before this method returns
+    if (text.length > cfg.maxMessageBytes()) {
+      c.socket.writeTextMessage(new String(text, StandardCharsets.UTF_8)); // over the frame limit: Vert.x splits it
+    } else {
+      // what writeTextMessage does once it has the UTF-8 bytes, which this message already is
+      c.socket.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, text, true));
+    }
   }
 
   private void replyError(Connection c, String message) {
@@ -418,9 +427,9 @@ final class SignalingHub {
     }
     directory.publishLeave(u);
     directory.seen(u, "leave", now);
-    long t0 = nowMicros();
+    long t0 = System.nanoTime();
     for (String partner : calls.endAllOf(u.username())) {
-      deliver(partner, ServerMessages.callEnded(u.username()), "call_ended", t0, CALL_STOP, u.username());
+      deliver(partner, utf8(ServerMessages.callEnded(u.username())), "call_ended", t0, CALL_STOP, u.username());
     }
     return directory.release(u).onFailure(e -> LOG.warning("S3 could not free the name " + u.username() + ": " + e));
   }
@@ -453,13 +462,13 @@ final class SignalingHub {
   }
 
   private void forget(List<OnlineUser> gone) {
-    long t0 = nowMicros();
+    long t0 = System.nanoTime();
     for (OnlineUser u : gone) {
       directory.release(u);
       for (CallBook.Call call : calls.endAllWith(u.username())) {
         Connection local = localUsers.get(call.localUser());
         if (local != null) {
-          write(local, ServerMessages.callEnded(u.username()), "call_ended", t0);
+          write(local, utf8(ServerMessages.callEnded(u.username())), "call_ended", t0);
         }
       }
     }
@@ -544,9 +553,13 @@ final class SignalingHub {
 
   // ---- helpers --------------------------------------------------------------------------------
 
-  private long nowMicros() {
+  private long epochMicros() {
     Instant now = clock.instant();
     return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
   }
 
   private static int utf8Length(String s) {

@@ -87,6 +87,21 @@ class CallSignalingLimitsTest {
   }
 
   @Test
+  void aRelayThatGrowsPastTheFrameLimitStillArrivesWhole() throws Exception {
+    try (WsTestClient sender = WsTestClient.connect(ws, limitedPort); WsTestClient target = WsTestClient.connect(ws, limitedPort)) {
+      String from = "grows-sender-with-a-long-name";
+      sender.register(from, "1");
+      target.register("gw", "2");
+      String head = "{\"type\":\"offer\",\"target_username\":\"gw\",\"data\":\"";
+      String data = "x".repeat(MAX_MESSAGE - head.length() - 2);
+      sender.send(head + data + "\"}"); // exactly the limit; relayed with a longer name and spaces it is over it
+      JsonObject offer = target.nextSkippingLists("offer");
+      assertEquals(from, offer.getString("from_username"));
+      assertEquals(data, offer.getString("data"));
+    }
+  }
+
+  @Test
   void aMessageOverTheLimitInSeveralFramesIsRefusedAlike() throws Exception {
     try (SilentWsClient raw = new SilentWsClient(limitedPort)) {
       raw.sendFragmented("{\"type\":\"offer\",\"data\":\"" + "x".repeat(3000), "x".repeat(3000) + "\"}");

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ClientMessageParserTest {
 
@@ -83,6 +84,42 @@ class ClientMessageParserTest {
     assertInstanceOf(ClientMessage.Invalid.class, ClientMessageParser.parse(new byte[] {'{', '"', (byte) 0xc3, '"', ':', '1', '}'}));
     assertEquals(new ClientMessage.CallRequest("Jos\u00e9"),
         ClientMessageParser.parse("{\"type\":\"call_request\",\"target_username\":\"Jos\u00e9\"}".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void asciiBytesParseExactlyAsTheirText() {
+    // ASCII bytes take their own path through the parser: it must decide exactly as the text path does
+    Random random = new Random(8);
+    String valid = "{\"type\":\"offer\",\"target_username\":\"bob\",\"data\":{\"sdp\":\"v=0\\r\\n\",\"n\":[1,2.5,NaN,true]}, \"user_id\" : 7 }";
+    for (int i = 0; i < 20_000; i++) {
+      byte[] b = valid.getBytes(StandardCharsets.US_ASCII);
+      int edits = 1 + random.nextInt(4);
+      for (int e = 0; e < edits; e++) {
+        b[random.nextInt(b.length)] = (byte) random.nextInt(128);
+      }
+      String text = new String(b, StandardCharsets.US_ASCII);
+      assertEquals(parse(text), ClientMessageParser.parse(b), text);
+    }
+    // zero bytes at the start make Jackson guess UTF-16 or UTF-32 from bytes: as text they are invalid JSON
+    for (String s : List.of("{\u0000}\u0000", "\u0000{\u0000}", "\u0000\u0000\u0000{", "[\u00001]", "{\"a\u0000\":1}")) {
+      assertInstanceOf(ClientMessage.Invalid.class, ClientMessageParser.parse(s.getBytes(StandardCharsets.US_ASCII)), s);
+    }
+  }
+
+  @Test
+  void theAsciiCheckFindsAnyHighOrZeroByteAtAnyPosition() {
+    for (int length = 0; length <= 19; length++) {
+      byte[] b = "abcdefghijklmnopqrs".substring(0, length).getBytes(StandardCharsets.US_ASCII);
+      assertTrue(ClientMessageParser.isAsciiWithoutNul(b), "length " + length);
+      for (int at = 0; at < length; at++) {
+        for (int bad : new int[] {0x00, 0x80, 0xc3, 0xff}) {
+          byte[] flagged = b.clone();
+          flagged[at] = (byte) bad;
+          assertFalse(ClientMessageParser.isAsciiWithoutNul(flagged), "byte " + bad + " at " + at + " of " + length);
+        }
+      }
+    }
+    assertTrue(ClientMessageParser.isAsciiWithoutNul(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 0x7f}), "0x01 and 0x7f are plain ASCII");
   }
 
   @Test

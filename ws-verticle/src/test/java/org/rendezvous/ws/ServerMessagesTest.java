@@ -2,9 +2,11 @@ package org.rendezvous.ws;
 
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ServerMessagesTest {
@@ -20,6 +22,14 @@ class ServerMessagesTest {
     assertEquals("{\"type\": \"ice_candidate\", \"from_username\": \"a\", \"data\": null}",
         ServerMessages.relay(ClientMessage.RelayType.ICE_CANDIDATE, "a", "null"));
     assertEquals("{\"type\": \"call_ended\", \"from_username\": \"a\"}", ServerMessages.callEnded("a"));
+  }
+
+  @Test
+  void aRelayIsSentAsTheUtf8OfItsText() {
+    String data = "{\"sdp\": \"v=0 \u00e9\ud83d\ude00\", \"n\": [1, 2.5]}";
+    byte[] bytes = ServerMessages.relayUtf8(ClientMessage.RelayType.OFFER, "Jos\u00e9 \"q\"", data);
+    String text = "{\"type\": \"offer\", \"from_username\": \"Jos\\u00e9 \\\"q\\\"\", \"data\": " + data + "}";
+    assertArrayEquals(text.getBytes(StandardCharsets.UTF_8), bytes);
   }
 
   @Test

@@ -27,6 +27,23 @@ final class Endpoints {
     return new InetSocketAddress(InetAddress.getByName(host), port);
   }
 
+  /** A WebSocket URI from {@code ws://…}, {@code wss://…}, {@code http(s)://…} (same host and path), {@code host} or {@code host:port}. */
+  static URI webSocket(String server, int defaultPort) {
+    int scheme = server.indexOf("://");
+    if (scheme < 0) {
+      boolean hasPort = server.startsWith("[") ? server.lastIndexOf(':') > server.indexOf(']')
+          : server.indexOf(':') >= 0 && server.indexOf(':') == server.lastIndexOf(':');
+      return URI.create("ws://" + server + (hasPort ? "" : ":" + defaultPort) + "/");
+    }
+    String name = server.substring(0, scheme);
+    String rest = server.substring(scheme);
+    return switch (name) {
+      case "http" -> URI.create("ws" + rest);
+      case "https" -> URI.create("wss" + rest);
+      default -> URI.create(server);
+    };
+  }
+
   /** The host of a URL like http://host:8000. */
   static String hostOf(String url) {
     return URI.create(url).getHost();

@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
  */
 @Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "rendezvous 0.1.0",
     description = "Client for a Rendezvous NAT-traversal server.",
-    subcommands = {StunCommand.class, ListCommand.class, ChatCommand.class, PairCommand.class, LobbyCommand.class})
+    subcommands = {StunCommand.class, ListCommand.class, ChatCommand.class, PairCommand.class, LobbyCommand.class,
+        CallCommand.class})
 public final class RendezvousCli {
 
   /** Exit status: connected or done. */
@@ -43,11 +44,16 @@ public final class RendezvousCli {
   }
 
   static int run(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The whole command line, ready to execute; tests give it their own output streams. */
+  static CommandLine commandLine() {
     return new CommandLine(new RendezvousCli())
         .registerConverter(Duration.class, RendezvousCli::duration)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("error: " + e.getMessage());
       return ERROR;
-    }).execute(args);
+    });
   }
 }

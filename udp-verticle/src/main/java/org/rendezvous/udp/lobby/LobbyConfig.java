@@ -1,6 +1,7 @@
 package org.rendezvous.udp.lobby;
 
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.SourceRateLimiter;
 
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
@@ -15,8 +16,16 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param timers           player and session timeouts, start and notice intervals
  * @param forwardTimeoutMs how long a node waits for the owner of a session to answer a forwarded request
  * @param maxSessions      sessions this node owns at most; an {@code h} beyond it is dropped (counted)
+ * @param rateLimit        datagrams allowed per source address; the rest are dropped (counted)
  */
-public record LobbyConfig(String host, int port, LobbyTimers timers, long forwardTimeoutMs, int maxSessions) {
+public record LobbyConfig(String host, int port, LobbyTimers timers, long forwardTimeoutMs, int maxSessions,
+                          SourceRateLimiter.Limits rateLimit) {
+
+  /**
+   * A player sends 2 datagrams a second (pings, or h/c resent every 0.5 s until answered); this lets
+   * 50 players share one NAT address, and a reconnecting client's burst through.
+   */
+  public static final SourceRateLimiter.Limits RATE_LIMIT = new SourceRateLimiter.Limits(100, 200, 65_536);
 
   public static LobbyConfig from(JsonObject json) {
     LobbyTimers spec = LobbyTimers.SPEC;
@@ -29,7 +38,8 @@ public record LobbyConfig(String host, int port, LobbyTimers timers, long forwar
             longOf(json, "startIntervalMs", spec.startIntervalMs()),
             longOf(json, "repeatIntervalMs", spec.repeatIntervalMs())),
         longOf(json, "forwardTimeoutMs", 2_000),
-        intOf(json, "maxSessions", 100_000));
+        intOf(json, "maxSessions", 100_000),
+        SourceRateLimiter.Limits.from(json, "lobby", "rateLimit", RATE_LIMIT));
     if (c.port < 0 || c.port > 65_535) {
       throw new IllegalArgumentException("lobby.port must be 0..65535, got " + c.port);
     }

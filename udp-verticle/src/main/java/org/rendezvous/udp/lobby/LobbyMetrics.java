@@ -32,6 +32,7 @@ final class LobbyMetrics {
   private final Metrics.Counter droppedStartRepeat;
   final Metrics.Counter droppedOwnerUnreachable;
   final Metrics.Counter droppedTooManySessions;
+  final Metrics.Counter droppedRateLimited;
 
   LobbyMetrics(Metrics m) {
     for (LobbyCommand.Type t : LobbyCommand.Type.values()) {
@@ -63,6 +64,7 @@ final class LobbyMetrics {
     droppedStartRepeat = m.counter(drops, help, "reason", "already_starting");
     droppedOwnerUnreachable = m.counter(drops, help, "reason", "owner_unreachable");
     droppedTooManySessions = m.counter(drops, help, "reason", "too_many_sessions");
+    droppedRateLimited = m.counter(drops, help, "reason", "rate_limited");
   }
 
   void request(LobbyCommand.Type type) {

@@ -14,6 +14,7 @@ import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.ConfigValues;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.common.UdpEndpoint;
 
 import java.net.InetSocketAddress;
@@ -31,6 +32,7 @@ import java.util.logging.Logger;
  * session ({@link LobbySession}): directly when this node owns it, else over the event bus to the
  * owner's actor; an {@code h} that finds no session reserves the name cluster-wide and creates the
  * session here. Replies leave from the socket of each player's home node (SPEC §2 rules 1–4).
+ * Datagrams beyond their source's rate limit are dropped before parsing (counted).
  * Verticle config: {@code {"nodeId": …, "lobby": {…see LobbyConfig…}}}.
  */
 public final class LobbyVerticle extends VerticleBase {
@@ -54,6 +56,8 @@ public final class LobbyVerticle extends VerticleBase {
   private final byte[] in = new byte[UdpEndpoint.MAX_READ];
   private final SessionOutput out = new SessionOutput();
   private LobbyMetrics metrics;
+  private SourceRateLimiter limiter;
+  private long forgetTimer = -1;
 
   @Override
   public Future<?> start() {
@@ -61,6 +65,9 @@ public final class LobbyVerticle extends VerticleBase {
     nodeId = config().getString("nodeId", ClusterEvents.nodeId(vertx, UUID.randomUUID().toString()));
     bus = new LobbyBus(vertx.eventBus(), cfg.forwardTimeoutMs());
     metrics = new LobbyMetrics(Metrics.of(vertx));
+    limiter = new SourceRateLimiter(cfg.rateLimit());
+    limiter.exposeTracked(Metrics.of(vertx), LISTENER);
+    forgetTimer = vertx.setPeriodic(10_000, id -> limiter.forgetIdle(System.nanoTime()));
     MessageConsumer<JsonObject> relay = bus.consumeRelay(nodeId, this::onRelay);
     vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> onNodeLeft(m.body()));
     return Future.join(relay.completion(),
@@ -75,6 +82,7 @@ public final class LobbyVerticle extends VerticleBase {
   /** Frees the names of the sessions this node owns (a graceful stop), then closes the socket. */
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(forgetTimer);
     List<Future<Boolean>> releases = new ArrayList<>();
     for (SessionActor a : actors.values()) {
       vertx.cancelTimer(a.timerId);
@@ -87,6 +95,10 @@ public final class LobbyVerticle extends VerticleBase {
   }
 
   private void onDatagram(ByteBuf data, InetSocketAddress sender) {
+    if (!limiter.tryAcquire(SourceRateLimiter.keyOf(sender.getAddress()), System.nanoTime())) {
+      metrics.droppedRateLimited.inc();
+      return;
+    }
     int len = data.readableBytes();
     if (len >= in.length) {
       metrics.droppedOversize.inc(); // perhaps cut by the kernel: its text cannot be judged; no command is this long

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -138,8 +139,11 @@ class LobbyClusterTest {
       // The dead node's name is gone; the survivor's session keeps its name (put back if the map lost it).
       Map<String, String> expected = Map.of("Safe", ids[1]);
       Poll.until(30_000, "only the survivor's name left", () -> names(nodes.get(2)).equals(expected) ? true : null);
-      assertEquals(1, metric(nodes.get(1), "rendezvous_lobby_names_freed_total")
-          + metric(nodes.get(2), "rendezvous_lobby_names_freed_total"), "freed once, whichever survivor got there first");
+      // At most once, whichever survivor got there first; none when the map lost the entry with the
+      // dead member (the case LobbyVerticle puts survivors' names back for).
+      long freed = metric(nodes.get(1), "rendezvous_lobby_names_freed_total")
+          + metric(nodes.get(2), "rendezvous_lobby_names_freed_total");
+      assertTrue(freed <= 1, "freed " + freed + " times");
       try (LobbyTestClient reborn = new LobbyTestClient()) {
         assertEquals("i:Reborn", reborn.request(c, "h:Doomed:Reborn:2"), "the name can be hosted again");
       }

@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A game client's UDP socket on 127.0.0.1 for lobby tests: sends to any node's lobby port and tells
- * which port each received datagram came from (a reply must leave from the socket it was sent to).
+ * A game client's UDP socket on 127.0.0.1 (or another loopback address) for lobby tests: sends to any
+ * node's lobby port on 127.0.0.1 and tells which port each received datagram came from (a reply must
+ * leave from the socket it was sent to).
  */
 final class LobbyTestClient implements AutoCloseable {
 
@@ -24,7 +25,12 @@ final class LobbyTestClient implements AutoCloseable {
   private final InetAddress loopback = InetAddress.getLoopbackAddress();
 
   LobbyTestClient() throws IOException {
-    socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    this(InetAddress.getLoopbackAddress());
+  }
+
+  /** A client bound to {@code local}, e.g. 127.0.0.2: another source address on the same machine. */
+  LobbyTestClient(InetAddress local) throws IOException {
+    socket = new DatagramSocket(new InetSocketAddress(local, 0));
   }
 
   int port() {
@@ -33,7 +39,7 @@ final class LobbyTestClient implements AutoCloseable {
 
   /** How other players see this client in a start message. */
   String address() {
-    return "127.0.0.1:" + port();
+    return socket.getLocalAddress().getHostAddress() + ":" + port();
   }
 
   void send(int toPort, String text) throws IOException {

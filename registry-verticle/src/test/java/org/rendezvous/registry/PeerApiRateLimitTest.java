@@ -1,0 +1,196 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.common.SourceRateLimiter;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The S2 API's per-client rate limit over real HTTP/1.1 connections: 127.0.0.x are distinct clients
+ * on one machine, and 127.0.0.1 is a trusted proxy (the default) whose X-Forwarded-For names the client.
+ */
+class PeerApiRateLimitTest {
+
+  private static final int PER_SECOND = 1;
+  private static final int BURST = 5;
+
+  @TempDir
+  static Path dir;
+  private static Vertx node;
+  private static int port;
+
+  @BeforeAll
+  static void deploy() throws Exception {
+    node = Vertx.vertx();
+    JsonObject registry = new JsonObject().put("dbPath", dir.resolve("r.db").toString())
+        .put("httpHost", "127.0.0.1").put("httpPort", 0)
+        .put("httpRateLimitPerSecond", PER_SECOND).put("httpRateLimitBurst", BURST);
+    node.deployVerticle(new RegistryVerticle(), new DeploymentOptions()
+            .setConfig(new JsonObject().put("nodeId", "solo").put("registry", registry)))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    port = BoundPorts.of(node, RegistryVerticle.HTTP_LISTENER);
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private record Reply(int status, Map<String, String> headers, String body) {
+  }
+
+  /** One keep-alive HTTP/1.1 connection from a given local address. */
+  private static final class Client implements AutoCloseable {
+    private final Socket socket = new Socket();
+
+    Client(String localAddress) throws IOException {
+      socket.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+      socket.setSoTimeout(10_000);
+    }
+
+    Reply get(String path, String... headers) throws IOException {
+      return exchange("GET", path, "", headers);
+    }
+
+    Reply exchange(String method, String path, String body, String... headers) throws IOException {
+      StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: test\r\n");
+      for (int i = 0; i < headers.length; i += 2) {
+        req.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+      }
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length > 0) {
+        req.append("Content-Type: application/json\r\nContent-Length: ").append(bytes.length).append("\r\n");
+      }
+      req.append("\r\n");
+      socket.getOutputStream().write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().write(bytes);
+      socket.getOutputStream().flush();
+      return read(socket.getInputStream());
+    }
+
+    /** One response framed by Content-Length. */
+    private static Reply read(InputStream in) throws IOException {
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      int matched = 0;
+      while (matched < 4) {
+        int c = in.read();
+        if (c < 0) {
+          throw new IOException("connection closed inside the response head: " + head);
+        }
+        head.write(c);
+        matched = c == "\r\n\r\n".charAt(matched) ? matched + 1 : c == '\r' ? 1 : 0;
+      }
+      String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+      Map<String, String> headers = new LinkedHashMap<>();
+      for (int i = 1; i < lines.length; i++) {
+        int colon = lines[i].indexOf(':');
+        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+      }
+      int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
+      return new Reply(Integer.parseInt(lines[0].split(" ")[1]), headers,
+          new String(in.readNBytes(length), StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  /** The count of S2 responses with that route and status; a series appears with its first response. */
+  private static long responses(String route, int status) {
+    return Math.max(0, Metrics.of(node).value("rendezvous_s2_responses_total", "route", route, "status", Integer.toString(status)));
+  }
+
+  /** Sends {@code n} requests as fast as they are answered; returns how many got 200, checking every other one is a proper 429. */
+  private static int floodPeers(Client c, int n, String... headers) throws IOException {
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+      Reply r = c.get("/peers", headers);
+      if (r.status == 200) {
+        ok++;
+        continue;
+      }
+      assertEquals(429, r.status, r.body);
+      assertEquals("{\"detail\":\"Too Many Requests\"}", r.body);
+      assertEquals("application/json", r.headers.get("content-type"));
+      assertEquals("1", r.headers.get("retry-after"));
+    }
+    return ok;
+  }
+
+  private static void assertWithinBudget(int ok, long startNanos) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    assertTrue(ok >= BURST && ok <= BURST + PER_SECOND * seconds + 1,
+        ok + " answered in " + seconds + " s with a burst of " + BURST + " and " + PER_SECOND + "/s");
+  }
+
+  @Test
+  void aFloodFromOneClientGets429WhileAnotherClientIsServed() throws Exception {
+    long limitedBefore = responses("peers", 429);
+    int flood = 30;
+    long start = System.nanoTime();
+    try (Client flooder = new Client("127.0.0.2"); Client other = new Client("127.0.0.3")) {
+      int ok = floodPeers(flooder, flood);
+      assertWithinBudget(ok, start);
+      assertEquals(flood - ok, responses("peers", 429) - limitedBefore, "every 429 is counted");
+
+      // A write over the limit is refused before its body is read, and the connection still serves.
+      String body = new JsonObject().put("peer_id", "p-flood").put("username", "f").put("port", 1).encode();
+      assertEquals(429, flooder.exchange("POST", "/register", body).status);
+      assertEquals(429, flooder.get("/").status);
+
+      assertEquals(200, other.get("/peers").status, "another client keeps being served");
+    }
+  }
+
+  @Test
+  void clientsBehindATrustedProxyAreLimitedOneByOne() throws Exception {
+    long start = System.nanoTime();
+    try (Client proxy = new Client("127.0.0.1")) {
+      assertWithinBudget(floodPeers(proxy, 20, "X-Forwarded-For", "198.51.100.7"), start);
+      assertEquals(200, proxy.get("/peers", "X-Forwarded-For", "198.51.100.8").status, "the proxy's next client is served");
+    }
+  }
+
+  @Test
+  void aClientWithinItsBudgetIsNeverLimited() throws Exception {
+    try (Client c = new Client("127.0.0.4")) {
+      String body = new JsonObject().put("peer_id", "p-calm").put("username", "calm").put("port", 4000).encode();
+      assertEquals(200, c.exchange("POST", "/register", body).status);
+      for (String path : new String[] {"/", "/peers", "/peer/p-calm", "/status"}) {
+        assertEquals(200, c.get(path).status, path);
+      }
+    }
+  }
+
+  @Test
+  void theDefaultLimitAndItsKeys() {
+    assertEquals(new SourceRateLimiter.Limits(50, 100, 65_536), RegistryConfig.from(new JsonObject()).httpRateLimit());
+    assertEquals(new SourceRateLimiter.Limits(2, 3, 4), RegistryConfig.from(new JsonObject()
+        .put("httpRateLimitPerSecond", 2).put("httpRateLimitBurst", "3").put("httpRateLimitMaxSources", 4)).httpRateLimit());
+  }
+}
