@@ -55,6 +55,7 @@ cp "$BENCH_JAR" "$DIR/rendezvous-bench.jar" && BENCH_JAR="$DIR/rendezvous-bench.
 
 # node_config FILE SUFFIX(A|B) [CLUSTER_JSON]. The per-connection message budget (ws.messagesPerSecond,
 # 200/s by default, a flood guard) is lifted: a closed-loop pair exceeds it, and the relay path itself is measured.
+# So is the per-source handshake budget (ws.handshakeRateLimit*): every client connects from 127.0.0.1.
 node_config() {
   local ws ops udp s2 lobby pairing
   eval "ws=\$WS_$2 ops=\$OPS_$2 udp=\$UDP_$2 s2=\$S2_$2 lobby=\$LOBBY_$2 pairing=\$PAIRING_$2"
@@ -63,7 +64,8 @@ node_config() {
  "udp":{"host":"127.0.0.1","port":$udp},
  "lobby":{"host":"127.0.0.1","port":$lobby},
  "pairing":{"host":"127.0.0.1","port":$pairing},
- "ws":{"host":"127.0.0.1","port":$ws,"maxConnections":40000,"messagesPerSecond":1000000,"messageBurst":1000000}${3:+,$3},
+ "ws":{"host":"127.0.0.1","port":$ws,"maxConnections":40000,"messagesPerSecond":1000000,"messageBurst":1000000,
+   "handshakeRateLimitPerSecond":1000000000,"handshakeRateLimitBurst":1000000000}${3:+,$3},
  "registry":{"dbPath":"$DIR/$2.db","httpHost":"127.0.0.1","httpPort":$s2}}
 JSON
 }

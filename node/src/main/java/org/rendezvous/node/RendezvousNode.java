@@ -19,6 +19,8 @@ import org.rendezvous.udp.lobby.LobbyVerticle;
 import org.rendezvous.ws.CallSignalingVerticle;
 
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -84,6 +86,9 @@ public final class RendezvousNode {
     });
   }
 
+  /** Generous: the registry loads its SQLite file and catches up from a peer before it is started. */
+  static final long SERVICE_START_TIMEOUT_S = 300;
+
   private Future<RendezvousNode> deploy(JsonObject config, OpsConfig ops) {
     // The registry first: the UDP surfaces send to its addresses from their first datagram.
     return deploy(new RegistryVerticle(), config, "registry")
@@ -101,10 +106,17 @@ public final class RendezvousNode {
         });
   }
 
-  /** Deploys a service verticle with its config section and this node's id: {"nodeId": …, section: {…}}. */
+  /**
+   * Deploys a service verticle with its config section and this node's id: {"nodeId": …, section: {…}}.
+   * A service that has not started within {@link #SERVICE_START_TIMEOUT_S} fails the node's start (the
+   * process exits saying which), rather than leaving a node that never becomes ready and never says why.
+   */
   private Future<String> deploy(VerticleBase verticle, JsonObject config, String section) {
     JsonObject c = new JsonObject().put("nodeId", nodeId).put(section, ConfigValues.section(config, section));
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(c));
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(c))
+        .timeout(SERVICE_START_TIMEOUT_S, TimeUnit.SECONDS)
+        .recover(e -> Future.failedFuture(new IllegalStateException("the " + section + " service did not start: "
+            + (e instanceof TimeoutException ? "not within " + SERVICE_START_TIMEOUT_S + " s" : e.getMessage()), e)));
   }
 
   public Vertx vertx() {

@@ -76,6 +76,17 @@ final class NodeProcess implements AutoCloseable {
         .redirectOutput(dir.resolve("node-" + starts + ".log").toFile());
     process = pb.start();
     HttpClient http = HttpClient.newHttpClient();
+    try {
+      awaitReady(http);
+    } catch (AssertionError notReady) {
+      // The log is in a temporary directory that is gone by the time anyone reads the report: quote it.
+      String log = log();
+      throw new AssertionError(notReady.getMessage() + "; the node's log ends:\n"
+          + log.substring(Math.max(0, log.length() - 6_000)), notReady);
+    }
+  }
+
+  private void awaitReady(HttpClient http) throws Exception {
     Poll.until(60_000, "node process ready", () -> {
       if (!process.isAlive()) {
         throw new IllegalStateException("node exited: " + Files.readString(dir.resolve("node-" + starts + ".log")));

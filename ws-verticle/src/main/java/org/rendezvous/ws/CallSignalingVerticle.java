@@ -18,6 +18,7 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.SourceRateLimiter;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ public final class CallSignalingVerticle extends VerticleBase {
 
   private WsConfig cfg;
   private SignalingMetrics metrics;
+  private SourceRateLimiter handshakeLimiter;
   private SignalingHub hub;
   private HttpServer server;
   private final ArrayList<Long> timers = new ArrayList<>();
@@ -52,6 +54,8 @@ public final class CallSignalingVerticle extends VerticleBase {
     String nodeId = config().getString("nodeId", "local");
     Metrics registry = Metrics.of(vertx);
     metrics = new SignalingMetrics(registry);
+    handshakeLimiter = new SourceRateLimiter(cfg.handshakeRateLimit());
+    handshakeLimiter.exposeTracked(registry, LISTENER);
     RegisterAuth auth = RegisterAuth.create(vertx, cfg);
     return UserDirectory.open(vertx, nodeId)
         .compose(directory -> {
@@ -81,6 +85,7 @@ public final class CallSignalingVerticle extends VerticleBase {
           long tick = Math.max(5, Math.min(cfg.pingIntervalMs(), cfg.pongTimeoutMs()) / 4);
           timers.add(vertx.setPeriodic(tick, id -> keepalive()));
           timers.add(vertx.setPeriodic(10_000, id -> hub.sweep()));
+          timers.add(vertx.setPeriodic(10_000, id -> handshakeLimiter.forgetIdle(System.nanoTime())));
         });
   }
 
@@ -114,6 +119,9 @@ public final class CallSignalingVerticle extends VerticleBase {
     if (hub.connectionCount() >= cfg.maxConnections()) {
       metrics.connectionsRefused.inc();
       handshake.reject(503);
+    } else if (!handshakeLimiter.tryAcquire(SourceRateLimiter.keyOf(handshake.remoteAddress().hostAddress()), System.nanoTime())) {
+      metrics.handshakesRateLimited.inc();
+      handshake.reject(429);
     } else {
       handshake.accept();
     }

@@ -24,6 +24,7 @@ final class SignalingMetrics {
 
   final Metrics.Counter connectionsOpened;
   final Metrics.Counter connectionsRefused;
+  final Metrics.Counter handshakesRateLimited;
   final Metrics.Counter keepaliveTimeouts;
   final Metrics.Counter protocolErrors;
   final Metrics.Counter registrations;
@@ -39,6 +40,8 @@ final class SignalingMetrics {
   SignalingMetrics(Metrics m) {
     connectionsOpened = m.counter("rendezvous_ws_connections_total", "S3 WebSocket connections accepted");
     connectionsRefused = m.counter("rendezvous_ws_connections_refused_total", "S3 WebSocket handshakes refused at ws.maxConnections");
+    handshakesRateLimited = m.counter("rendezvous_ws_handshakes_rate_limited_total",
+        "S3 WebSocket handshakes refused (429) over the source's ws.handshakeRateLimit");
     keepaliveTimeouts = m.counter("rendezvous_ws_keepalive_timeouts_total", "S3 connections closed for an unanswered ping");
     protocolErrors = m.counter("rendezvous_ws_protocol_errors_total", "S3 connections failed at the WebSocket layer (oversize message, bad frame)");
     registrations = m.counter("rendezvous_ws_registrations_total", "S3 names registered on this node");

@@ -1,6 +1,7 @@
 package org.rendezvous.ws;
 
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.SourceRateLimiter;
 
 import java.util.Map;
 
@@ -29,6 +30,7 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param jwtSecret                  HS256 secret; with it (or a public key) register needs a valid token for its username
  * @param jwtPublicKey               PEM public key (RS256, or as {@code jwtAlgorithm} says)
  * @param jwtAlgorithm               algorithm of {@code jwtPublicKey}
+ * @param handshakeRateLimit         WebSocket handshakes allowed per source address; the rest are refused (429, counted)
  */
 public record WsConfig(
     String host,
@@ -46,7 +48,11 @@ public record WsConfig(
     long callRequestTimeoutMs,
     String jwtSecret,
     String jwtPublicKey,
-    String jwtAlgorithm) {
+    String jwtAlgorithm,
+    SourceRateLimiter.Limits handshakeRateLimit) {
+
+  /** Room for a whole office behind one NAT address reconnecting at once. */
+  public static final SourceRateLimiter.Limits HANDSHAKE_RATE_LIMIT = new SourceRateLimiter.Limits(100, 1_000, 65_536);
 
   /** The environment variable that overrides {@code ws.port}. */
   public static final String PORT_ENV = "PORT";
@@ -77,7 +83,8 @@ public record WsConfig(
         longOf(effective, "callRequestTimeoutMs", 5_000),
         stringOf(effective, "jwtSecret", ""),
         stringOf(effective, "jwtPublicKey", ""),
-        stringOf(effective, "jwtAlgorithm", "RS256"));
+        stringOf(effective, "jwtAlgorithm", "RS256"),
+        SourceRateLimiter.Limits.from(effective, "ws", "handshakeRateLimit", HANDSHAKE_RATE_LIMIT));
     if (c.port < 0 || c.port > 65_535) {
       throw new IllegalArgumentException("ws.port (or PORT) must be 0..65535, got " + c.port);
     }
