@@ -1,5 +1,6 @@
 package org.rendezvous.common;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.net.InetAddress;
@@ -37,6 +38,8 @@ public final class SourceRateLimiter {
   private static final int MIN_SLOTS = 64;
   /** Largest {@code maxSources}: its table (2^21 slots of 25 bytes at most) stays near 50 MB. */
   public static final int MAX_SOURCES_LIMIT = 1 << 20;
+  /** How often {@link #forListener} forgets idle sources. */
+  static final long FORGET_IDLE_EVERY_MS = 10_000;
 
   /**
    * One surface's limits as configured.
@@ -311,8 +314,20 @@ public final class SourceRateLimiter {
   }
 
   /** Puts {@link #tracked()} on /metrics, labelled with the name of the listener this limiter guards. */
-  public void exposeTracked(Metrics metrics, String listener) {
+  private void exposeTracked(Metrics metrics, String listener) {
     metrics.gauge("rendezvous_rate_limit_tracked_sources", "Sources a per-source rate limiter tracks (idle ones are forgotten every 10 s)",
         this::tracked, "listener", listener);
+  }
+
+  /**
+   * The limiter of one listener of the calling verticle: its tracked sources on /metrics, its idle
+   * sources forgotten every 10 s by a timer of that verticle (Vert.x cancels it when the verticle is
+   * undeployed). Call it from the verticle's start, on its context, which then owns the limiter.
+   */
+  public static SourceRateLimiter forListener(Vertx vertx, Limits limits, String listener) {
+    SourceRateLimiter limiter = new SourceRateLimiter(limits);
+    limiter.exposeTracked(Metrics.of(vertx), listener);
+    vertx.setPeriodic(FORGET_IDLE_EVERY_MS, id -> limiter.forgetIdle(System.nanoTime()));
+    return limiter;
   }
 }

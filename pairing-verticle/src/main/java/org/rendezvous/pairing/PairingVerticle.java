@@ -83,7 +83,6 @@ public final class PairingVerticle extends VerticleBase {
 
   private PairingMetrics metrics;
   private SourceRateLimiter limiter;
-  private long forgetTimer = -1;
 
   @Override
   public Future<?> start() {
@@ -97,9 +96,7 @@ public final class PairingVerticle extends VerticleBase {
         .onSuccess(metrics.reclaimedKeys::add)
         .onFailure(e -> LOG.warning("pairing: releasing the keys of node " + m.body() + " failed: " + e)));
     sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> expire());
-    limiter = new SourceRateLimiter(cfg.rateLimit());
-    limiter.exposeTracked(Metrics.of(vertx), TCP_LISTENER);
-    forgetTimer = vertx.setPeriodic(10_000, id -> limiter.forgetIdle(System.nanoTime()));
+    limiter = SourceRateLimiter.forListener(vertx, cfg.rateLimit(), TCP_LISTENER);
     return directory.open().compose(v -> listen(cfg.port() == 0 ? 5 : 1));
   }
 
@@ -124,7 +121,6 @@ public final class PairingVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(sweepTimer);
-    vertx.cancelTimer(forgetTimer);
     List<Future<?>> done = new ArrayList<>();
     for (PairingTable.Waiting<Conn> w : table.drain()) {
       done.add(endWait(w.connection()));

@@ -100,10 +100,8 @@ public final class RegistryVerticle extends VerticleBase {
           registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds());
           http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.httpHost()).setPort(cfg.httpPort())
               .setMaxInitialLineLength(8192).setMaxHeaderSize(16384));
-          SourceRateLimiter limiter = new SourceRateLimiter(cfg.httpRateLimit());
-          limiter.exposeTracked(metrics, HTTP_LISTENER);
-          timers.add(vertx.setPeriodic(10_000, id -> limiter.forgetIdle(System.nanoTime())));
-          http.requestHandler(new PeerApi(registry, cfg, metrics, limiter));
+          http.requestHandler(new PeerApi(registry, cfg, metrics,
+              SourceRateLimiter.forListener(vertx, cfg.httpRateLimit(), HTTP_LISTENER)));
           return http.listen();
         })
         .onSuccess(server -> BoundPorts.record(vertx, HTTP_LISTENER, server.actualPort()));

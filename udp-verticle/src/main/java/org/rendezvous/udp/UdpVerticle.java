@@ -58,7 +58,7 @@ public final class UdpVerticle extends VerticleBase {
     registry = new RegistryClient(vertx.eventBus());
     stun = new StunBindingResponder(cfg.software());
     budget = new ReplyBudget(cfg.replyBudgetBytesPerSecond(), 100_000);
-    limiter = new SourceRateLimiter(cfg.rateLimit());
+    limiter = SourceRateLimiter.forListener(vertx, cfg.rateLimit(), LISTENER);
     Metrics m = Metrics.of(vertx);
     stunSuccess = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "success");
     stunError = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "error");
@@ -73,13 +73,8 @@ public final class UdpVerticle extends VerticleBase {
     listsOverBudget = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "over_budget");
     listBytes = m.counter("rendezvous_s0_list_bytes_total", "S0 LIST reply bytes sent");
     m.gauge("rendezvous_s0_budget_tracked_destinations", "Destinations with a partly spent S0 reply budget", budget::tracked);
-    limiter.exposeTracked(m, LISTENER);
 
-    sweepTimer = vertx.setPeriodic(10_000, id -> {
-      long now = System.nanoTime();
-      budget.forgetIdle(now);
-      limiter.forgetIdle(now);
-    });
+    sweepTimer = vertx.setPeriodic(10_000, id -> budget.forgetIdle(System.nanoTime()));
     return UdpEndpoint.bind(context, cfg.host(), cfg.port(), this::onDatagram).onSuccess(s -> {
       socket = s;
       BoundPorts.record(vertx, LISTENER, s.localPort());

@@ -54,8 +54,7 @@ public final class CallSignalingVerticle extends VerticleBase {
     String nodeId = config().getString("nodeId", "local");
     Metrics registry = Metrics.of(vertx);
     metrics = new SignalingMetrics(registry);
-    handshakeLimiter = new SourceRateLimiter(cfg.handshakeRateLimit());
-    handshakeLimiter.exposeTracked(registry, LISTENER);
+    handshakeLimiter = SourceRateLimiter.forListener(vertx, cfg.handshakeRateLimit(), LISTENER);
     RegisterAuth auth = RegisterAuth.create(vertx, cfg);
     return UserDirectory.open(vertx, nodeId)
         .compose(directory -> {
@@ -85,7 +84,6 @@ public final class CallSignalingVerticle extends VerticleBase {
           long tick = Math.max(5, Math.min(cfg.pingIntervalMs(), cfg.pongTimeoutMs()) / 4);
           timers.add(vertx.setPeriodic(tick, id -> keepalive()));
           timers.add(vertx.setPeriodic(10_000, id -> hub.sweep()));
-          timers.add(vertx.setPeriodic(10_000, id -> handshakeLimiter.forgetIdle(System.nanoTime())));
         });
   }
 

@@ -57,7 +57,6 @@ public final class LobbyVerticle extends VerticleBase {
   private final SessionOutput out = new SessionOutput();
   private LobbyMetrics metrics;
   private SourceRateLimiter limiter;
-  private long forgetTimer = -1;
 
   @Override
   public Future<?> start() {
@@ -65,9 +64,7 @@ public final class LobbyVerticle extends VerticleBase {
     nodeId = config().getString("nodeId", ClusterEvents.nodeId(vertx, UUID.randomUUID().toString()));
     bus = new LobbyBus(vertx.eventBus(), cfg.forwardTimeoutMs());
     metrics = new LobbyMetrics(Metrics.of(vertx));
-    limiter = new SourceRateLimiter(cfg.rateLimit());
-    limiter.exposeTracked(Metrics.of(vertx), LISTENER);
-    forgetTimer = vertx.setPeriodic(10_000, id -> limiter.forgetIdle(System.nanoTime()));
+    limiter = SourceRateLimiter.forListener(vertx, cfg.rateLimit(), LISTENER);
     MessageConsumer<JsonObject> relay = bus.consumeRelay(nodeId, this::onRelay);
     vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> onNodeLeft(m.body()));
     return Future.join(relay.completion(),
@@ -82,7 +79,6 @@ public final class LobbyVerticle extends VerticleBase {
   /** Frees the names of the sessions this node owns (a graceful stop), then closes the socket. */
   @Override
   public Future<?> stop() {
-    vertx.cancelTimer(forgetTimer);
     List<Future<Boolean>> releases = new ArrayList<>();
     for (SessionActor a : actors.values()) {
       vertx.cancelTimer(a.timerId);
