@@ -72,9 +72,14 @@ field() {
   sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$1"
 }
 
+# The JVM flags nodes run with here: the ones README, deploy/local and the image give a node
+# (NODE_JVM_FLAGS overrides them, e.g. to compare collectors).
+NODE_JVM_FLAGS=${NODE_JVM_FLAGS--XX:+UseParallelGC}
+
 # start_node CONFIG_FILE LOG_FILE: starts a node, sets NODE_PID, waits (≤ 60 s) until it is ready.
 start_node() {
-  java -jar "$NODE_JAR" --config "$1" >"$2" 2>&1 &
+  # shellcheck disable=SC2086 # a list of flags
+  java $NODE_JVM_FLAGS -jar "$NODE_JAR" --config "$1" >"$2" 2>&1 &
   NODE_PID=$!
   STARTED_PIDS+=("$NODE_PID")
   local i

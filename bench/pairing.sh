@@ -9,7 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PAIRS=${1:-1000}
 ROUNDS=${2:-5}
-WARMUP_ROUNDS=40
+WARMUP_ROUNDS=100
 TARGET_P99_MS=100
 COMMAND="bench/pairing.sh${1:+ $1}${2:+ $2}"
 [[ $PAIRS =~ ^[0-9]+$ && $PAIRS -ge 1 && $PAIRS -le 5000 ]] || { echo "pairs must be 1..5000" >&2; exit 2; }
@@ -138,8 +138,9 @@ verdict() {
   echo "cluster, initiator i connects to node i mod 3 and its receiver to the next node, so every pair crosses nodes"
   echo "(the receiver's node reads the owner from the reservation map, then asks the initiator's node over the"
   echo "event bus). $WARMUP_ROUNDS warm-up rounds are not counted: the nodes' JIT compiler keeps compiling for"
-  echo "the first tens of thousands of pairs (Hazelcast's paths in the cluster), a cost a running server has long"
-  echo "paid. Then $ROUNDS measured rounds, percentiles over all their pairs. The generator and the nodes share the machine's"
+  echo "the first tens of thousands of pairs (Hazelcast's paths in the cluster; with -XX:+PrintCompilation a cluster"
+  echo "node compiled 50–70 methods a second around round 40 and 10–16 around round 100), a cost a running server"
+  echo "has long paid. Then $ROUNDS measured rounds, percentiles over all their pairs. The generator and the nodes share the machine's"
   echo "cores, all traffic on 127.0.0.1. Initiators waiting = from the first initiator hello until the nodes report"
   echo "all of them waiting (polled on /metrics every ~10 ms). Probe = UDP address echo round trip. CPU per pair ="
   echo "utime + stime from /proc/PID/stat over the measured rounds (all nodes together; the generator's own"
@@ -159,7 +160,7 @@ verdict() {
   echo
   echo "$RATE_LIMIT_NOTE"
   echo
-  echo "Nodes: \`java -jar node/target/rendezvous.jar\` with default JVM flags, pairing on 127.0.0.1:$PAIRING_BASE (one"
+  echo "Nodes: \`java $NODE_JVM_FLAGS -jar node/target/rendezvous.jar\` (README \"JVM flags\"), pairing on 127.0.0.1:$PAIRING_BASE (one"
   echo "node) and 127.0.0.1:$((PAIRING_BASE + 1))–$((PAIRING_BASE + 3)) (cluster: Hazelcast TCP-IP members on"
   echo "127.0.0.1:$((HZ_BASE + 1))–$((HZ_BASE + 3)), event bus $((BUS_BASE + 1))–$((BUS_BASE + 3)))."
   echo

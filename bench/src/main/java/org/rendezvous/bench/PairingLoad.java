@@ -101,8 +101,8 @@ public final class PairingLoad {
     int pairs = args.integer("pairs", 1000);
     int rounds = args.integer("rounds", 3);
     int warmups = args.integer("warmup-rounds", 1);
-    if (pairs < 1 || pairs > 5000 || rounds < 1 || rounds > 20 || warmups < 0 || warmups > 50) {
-      throw new IllegalArgumentException("--pairs 1..5000, --rounds 1..20, --warmup-rounds 0..50");
+    if (pairs < 1 || pairs > 5000 || rounds < 1 || rounds > 20 || warmups < 0 || warmups > 500) {
+      throw new IllegalArgumentException("--pairs 1..5000, --rounds 1..20, --warmup-rounds 0..500");
     }
     PairingLoad load = new PairingLoad(ports, opsPorts, pairs, args.seconds("timeout", 60));
     String runId = UUID.randomUUID().toString().substring(0, 8);

@@ -179,11 +179,17 @@ public final class WsCrowd implements WsClients.Handler {
     return -1;
   }
 
+  /** A generation's line of GC.heap_info: G1 has one for the whole heap, the parallel and serial collectors two. */
   private static final Pattern HEAP_USED = Pattern.compile("total \\d+K, used (\\d+)K");
 
+  /** Heap in use: the sum over the collector's generations, or -1 when jcmd printed none. */
   private static long heapUsedKb(long pid) throws Exception {
     Matcher m = HEAP_USED.matcher(jcmd(pid, "GC.heap_info"));
-    return m.find() ? Long.parseLong(m.group(1)) : -1;
+    long usedKb = -1;
+    while (m.find()) {
+      usedKb = Math.max(usedKb, 0) + Long.parseLong(m.group(1));
+    }
+    return usedKb;
   }
 
   private static String jcmd(long pid, String command) throws Exception {

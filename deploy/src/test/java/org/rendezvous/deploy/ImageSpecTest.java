@@ -99,6 +99,12 @@ class ImageSpecTest {
     assertNull(flags.stream().filter(f -> f.startsWith("-Xmx")).findFirst().orElse(null), "heap follows the limit, not a constant");
   }
 
+  @Test
+  void theImageRunsTheCollectorTheReadmeDocuments() {
+    List<String> flags = Arrays.asList(image.get("JVM_FLAGS").split(" "));
+    assertTrue(flags.contains("-XX:+UseParallelGC"), "README \"JVM flags\": " + flags);
+  }
+
   private static String flag(List<String> flags, String regex) {
     Pattern p = Pattern.compile(regex);
     for (String f : flags) {

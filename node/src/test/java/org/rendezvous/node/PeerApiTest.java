@@ -7,9 +7,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.testkit.RawHttp;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -438,7 +438,7 @@ class PeerApiTest {
         out.write(body);
         out.flush();
         InputStream in = s.getInputStream();
-        Reply r = readResponse(in);
+        Reply r = Reply.of(RawHttp.read(in));
         assertJson(r, 413, TOO_LARGE);
         assertEquals("close", r.header("connection"));
         assertEquals(-1, in.read(), "connection must be closed after 413 (size " + size + ")");
@@ -510,6 +510,10 @@ class PeerApiTest {
 
   /** A status, its headers (lower-case names) and the exact body bytes. */
   private record Reply(int status, Map<String, String> headers, byte[] body) {
+    static Reply of(RawHttp.Response r) {
+      return new Reply(r.status(), r.headers(), r.body());
+    }
+
     String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
@@ -613,30 +617,7 @@ class PeerApiTest {
       s.setSoTimeout(10_000);
       s.getOutputStream().write(request);
       s.getOutputStream().flush();
-      return readResponse(s.getInputStream());
+      return Reply.of(RawHttp.read(s.getInputStream()));
     }
-  }
-
-  /** Reads one HTTP/1.1 response framed by Content-Length. */
-  private static Reply readResponse(InputStream in) throws IOException {
-    ByteArrayOutputStream head = new ByteArrayOutputStream();
-    int matched = 0;
-    while (matched < 4) {
-      int c = in.read();
-      if (c < 0) {
-        throw new IOException("connection closed inside the response head: " + head);
-      }
-      head.write(c);
-      matched = (c == "\r\n\r\n".charAt(matched)) ? matched + 1 : (c == '\r' ? 1 : 0);
-    }
-    String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-    int status = Integer.parseInt(lines[0].split(" ")[1]);
-    Map<String, String> headers = new LinkedHashMap<>();
-    for (int i = 1; i < lines.length; i++) {
-      int colon = lines[i].indexOf(':');
-      headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-    }
-    int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
-    return new Reply(status, headers, in.readNBytes(length));
   }
 }

@@ -10,8 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
+import org.rendezvous.testkit.RawHttp;
+import org.rendezvous.testkit.RawHttp.Response;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -19,9 +20,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,9 +56,6 @@ class PeerApiRateLimitTest {
     node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  private record Reply(int status, Map<String, String> headers, String body) {
-  }
-
   /** One keep-alive HTTP/1.1 connection from a given local address. */
   private static final class Client implements AutoCloseable {
     private final Socket socket = new Socket();
@@ -71,11 +66,11 @@ class PeerApiRateLimitTest {
       socket.setSoTimeout(10_000);
     }
 
-    Reply get(String path, String... headers) throws IOException {
+    Response get(String path, String... headers) throws IOException {
       return exchange("GET", path, "", headers);
     }
 
-    Reply exchange(String method, String path, String body, String... headers) throws IOException {
+    Response exchange(String method, String path, String body, String... headers) throws IOException {
       StringBuilder req = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: test\r\n");
       for (int i = 0; i < headers.length; i += 2) {
         req.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
@@ -88,30 +83,7 @@ class PeerApiRateLimitTest {
       socket.getOutputStream().write(req.toString().getBytes(StandardCharsets.ISO_8859_1));
       socket.getOutputStream().write(bytes);
       socket.getOutputStream().flush();
-      return read(socket.getInputStream());
-    }
-
-    /** One response framed by Content-Length. */
-    private static Reply read(InputStream in) throws IOException {
-      ByteArrayOutputStream head = new ByteArrayOutputStream();
-      int matched = 0;
-      while (matched < 4) {
-        int c = in.read();
-        if (c < 0) {
-          throw new IOException("connection closed inside the response head: " + head);
-        }
-        head.write(c);
-        matched = c == "\r\n\r\n".charAt(matched) ? matched + 1 : c == '\r' ? 1 : 0;
-      }
-      String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
-      Map<String, String> headers = new LinkedHashMap<>();
-      for (int i = 1; i < lines.length; i++) {
-        int colon = lines[i].indexOf(':');
-        headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
-      }
-      int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
-      return new Reply(Integer.parseInt(lines[0].split(" ")[1]), headers,
-          new String(in.readNBytes(length), StandardCharsets.UTF_8));
+      return RawHttp.read(socket.getInputStream());
     }
 
     @Override
@@ -129,15 +101,15 @@ class PeerApiRateLimitTest {
   private static int floodPeers(Client c, int n, String... headers) throws IOException {
     int ok = 0;
     for (int i = 0; i < n; i++) {
-      Reply r = c.get("/peers", headers);
-      if (r.status == 200) {
+      Response r = c.get("/peers", headers);
+      if (r.status() == 200) {
         ok++;
         continue;
       }
-      assertEquals(429, r.status, r.body);
-      assertEquals("{\"detail\":\"Too Many Requests\"}", r.body);
-      assertEquals("application/json", r.headers.get("content-type"));
-      assertEquals("1", r.headers.get("retry-after"));
+      assertEquals(429, r.status(), r.text());
+      assertEquals("{\"detail\":\"Too Many Requests\"}", r.text());
+      assertEquals("application/json", r.header("content-type"));
+      assertEquals("1", r.header("retry-after"));
     }
     return ok;
   }
@@ -160,10 +132,10 @@ class PeerApiRateLimitTest {
 
       // A write over the limit is refused before its body is read, and the connection still serves.
       String body = new JsonObject().put("peer_id", "p-flood").put("username", "f").put("port", 1).encode();
-      assertEquals(429, flooder.exchange("POST", "/register", body).status);
-      assertEquals(429, flooder.get("/").status);
+      assertEquals(429, flooder.exchange("POST", "/register", body).status());
+      assertEquals(429, flooder.get("/").status());
 
-      assertEquals(200, other.get("/peers").status, "another client keeps being served");
+      assertEquals(200, other.get("/peers").status(), "another client keeps being served");
     }
   }
 
@@ -172,7 +144,7 @@ class PeerApiRateLimitTest {
     long start = System.nanoTime();
     try (Client proxy = new Client("127.0.0.1")) {
       assertWithinBudget(floodPeers(proxy, 20, "X-Forwarded-For", "198.51.100.7"), start);
-      assertEquals(200, proxy.get("/peers", "X-Forwarded-For", "198.51.100.8").status, "the proxy's next client is served");
+      assertEquals(200, proxy.get("/peers", "X-Forwarded-For", "198.51.100.8").status(), "the proxy's next client is served");
     }
   }
 
@@ -180,9 +152,9 @@ class PeerApiRateLimitTest {
   void aClientWithinItsBudgetIsNeverLimited() throws Exception {
     try (Client c = new Client("127.0.0.4")) {
       String body = new JsonObject().put("peer_id", "p-calm").put("username", "calm").put("port", 4000).encode();
-      assertEquals(200, c.exchange("POST", "/register", body).status);
+      assertEquals(200, c.exchange("POST", "/register", body).status());
       for (String path : new String[] {"/", "/peers", "/peer/p-calm", "/status"}) {
-        assertEquals(200, c.get(path).status, path);
+        assertEquals(200, c.get(path).status(), path);
       }
     }
   }
