@@ -369,11 +369,15 @@ public final class CallSignalingClient implements AutoCloseable {
     }
   }
 
-  /** Queues the message, then settles a waiting register with it (outside the lock: callbacks run here). */
+  /**
+   * Queues the message, then settles a waiting register with it (outside the lock: callbacks run there).
+   * Queued under the lock: a register started by a caller that already took this message from the queue
+   * (an error answering an earlier request) must not be refused by it.
+   */
   private void accept(CallSignalingMessage m) {
-    queue.offer(m);
     PendingRegister p;
     synchronized (registerLock) {
+      queue.offer(m);
       p = registering;
       if (p == null) {
         return;
