@@ -2,8 +2,8 @@ package org.rendezvous.ws;
 
 /**
  * One client → server S3 message, decoded. Strings are decoded JSON strings; fields named
- * {@code …Json} hold a value's JSON text exactly as the client sent it, because the server echoes
- * those values with their JSON types (user_id) or relays them untouched (data).
+ * {@code …Json} (and {@link RawJson} data) hold a value's JSON text exactly as the client sent it, because the
+ * server echoes those values with their JSON types (user_id) or relays them untouched (data).
  */
 public sealed interface ClientMessage {
 
@@ -19,8 +19,15 @@ public sealed interface ClientMessage {
   record CallAnswer(boolean accepted, String caller) implements ClientMessage {
   }
 
-  /** {@code offer}, {@code answer} or {@code ice_candidate}: dataJson is {@code null} (the JSON literal) when absent. */
-  record Relay(RelayType type, String target, String dataJson) implements ClientMessage {
+  /** {@code offer}, {@code answer} or {@code ice_candidate}: data is {@code null} (the JSON literal) when absent. */
+  record Relay(RelayType type, String target, RawJson data) implements ClientMessage {
+    public Relay(RelayType type, String target, String dataJson) {
+      this(type, target, RawJson.of(dataJson));
+    }
+
+    public String dataJson() {
+      return data.text();
+    }
   }
 
   /** {@code call_ended} sent to {@code target}. */

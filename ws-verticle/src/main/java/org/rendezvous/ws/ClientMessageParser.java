@@ -35,12 +35,20 @@ public final class ClientMessageParser {
 
   /** A message as it came off the socket: its bytes must be UTF-8 (as the original decoded them), else it is invalid JSON. */
   public static ClientMessage parse(byte[] utf8) {
-    if (isAsciiWithoutNul(utf8)) {
+    return parse(utf8, 0, utf8.length);
+  }
+
+  /**
+   * {@link #parse(byte[])} of {@code length} bytes of {@code utf8} from {@code offset}, read in place: a relay's
+   * data is a range of this array, so the array must not change until the message has been handled.
+   */
+  public static ClientMessage parse(byte[] utf8, int offset, int length) {
+    if (isAsciiWithoutNul(utf8, offset, length)) {
       // Nearly every message (SDP, ICE, ASCII names) is ASCII: valid UTF-8 with one char per byte, so the
       // parser reads the bytes as they are and no text is decoded first. NUL is left to the text path
       // (it is invalid JSON there) because Jackson takes zero bytes at the start for UTF-16 or UTF-32.
-      try (JsonParser p = JSON.createParser(utf8)) {
-        return parse(p, new AsciiInput(utf8));
+      try (JsonParser p = JSON.createParser(utf8, offset, length)) {
+        return parse(p, new AsciiInput(utf8, offset));
       } catch (IOException | RuntimeException e) {
         return new ClientMessage.Invalid();
       }
@@ -49,7 +57,7 @@ public final class ClientMessageParser {
       String text = StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(utf8)).toString();
+          .decode(ByteBuffer.wrap(utf8, offset, length)).toString();
       return parse(text);
     } catch (CharacterCodingException e) {
       return new ClientMessage.Invalid();
@@ -86,13 +94,18 @@ public final class ClientMessageParser {
    * zero byte sets it in {@code word - 0x0101…} (a borrow it passes on can only flag bytes after a real zero).
    */
   static boolean isAsciiWithoutNul(byte[] b) {
+    return isAsciiWithoutNul(b, 0, b.length);
+  }
+
+  private static boolean isAsciiWithoutNul(byte[] b, int offset, int length) {
     long flagged = 0;
-    int i = 0;
-    for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+    int i = offset;
+    int end = offset + length;
+    for (; i + Long.BYTES <= end; i += Long.BYTES) {
       long word = (long) LONGS.get(b, i);
       flagged |= word | (word - LOW_BITS);
     }
-    for (; i < b.length; i++) {
+    for (; i < end; i++) {
       flagged |= b[i] <= 0 ? HIGH_BITS : 0;
     }
     return (flagged & HIGH_BITS) == 0;
@@ -108,6 +121,8 @@ public final class ClientMessageParser {
     char charAt(int i);
 
     String cut(int start, int end);
+
+    RawJson raw(int start, int end);
   }
 
   private record TextInput(String text) implements Input {
@@ -122,11 +137,16 @@ public final class ClientMessageParser {
     public String cut(int start, int end) {
       return text.substring(start, end);
     }
+
+    public RawJson raw(int start, int end) {
+      return RawJson.of(cut(start, end));
+    }
   }
 
-  private record AsciiInput(byte[] bytes) implements Input {
+  /** ASCII bytes read in place from {@code base}: Jackson's byte offsets count from there. */
+  private record AsciiInput(byte[] bytes, int base) implements Input {
     public int offset(JsonLocation at) {
-      return (int) at.getByteOffset();
+      return base + (int) at.getByteOffset();
     }
 
     public char charAt(int i) {
@@ -135,6 +155,10 @@ public final class ClientMessageParser {
 
     public String cut(int start, int end) {
       return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
+    }
+
+    public RawJson raw(int start, int end) {
+      return new RawJson(bytes, start, end - start);
     }
   }
 
@@ -146,7 +170,7 @@ public final class ClientMessageParser {
     String token;
     String target;
     String caller;
-    String dataJson;
+    RawJson data;
 
     ClientMessage toMessage() {
       if (type == null) {
@@ -165,17 +189,8 @@ public final class ClientMessageParser {
       };
     }
 
-    /** A value kept as its JSON text: user_id only when Python would call it true, data always. */
-    void setRaw(String field, boolean truthy, String raw) {
-      if (field.equals("user_id")) {
-        userIdJson = truthy && !isEmptyContainer(raw) ? raw : null;
-      } else {
-        dataJson = raw;
-      }
-    }
-
     private ClientMessage relay(ClientMessage.RelayType t) {
-      return new ClientMessage.Relay(t, target, dataJson == null ? "null" : dataJson);
+      return new ClientMessage.Relay(t, target, data == null ? RawJson.NULL : data);
     }
   }
 
@@ -187,7 +202,7 @@ public final class ClientMessageParser {
     JsonToken t;
     while ((t = p.nextToken()) != JsonToken.END_OBJECT) {
       if (rawField != null) {
-        f.setRaw(rawField, rawTruthy, cut(input, rawStart, input.offset(p.currentTokenLocation())));
+        keepRaw(f, input, rawField, rawTruthy, rawStart, input.offset(p.currentTokenLocation()));
         rawField = null;
       }
       String name = p.currentName();
@@ -211,13 +226,24 @@ public final class ClientMessageParser {
       }
     }
     if (rawField != null) {
-      f.setRaw(rawField, rawTruthy, cut(input, rawStart, input.offset(p.currentTokenLocation())));
+      keepRaw(f, input, rawField, rawTruthy, rawStart, input.offset(p.currentTokenLocation()));
     }
     return f;
   }
 
-  /** The value text between its start and the next token: trailing whitespace and the separating comma removed. */
-  private static String cut(Input input, int start, int nextToken) {
+  /** A value kept as its JSON text: user_id only when Python would call it true, data always. */
+  private static void keepRaw(Fields f, Input input, String field, boolean truthy, int start, int nextToken) {
+    int end = valueEnd(input, start, nextToken);
+    if (field.equals("user_id")) {
+      String raw = input.cut(start, end);
+      f.userIdJson = truthy && !isEmptyContainer(raw) ? raw : null;
+    } else {
+      f.data = input.raw(start, end);
+    }
+  }
+
+  /** Where the value that starts at {@code start} ends: before the whitespace and separating comma ahead of the next token. */
+  private static int valueEnd(Input input, int start, int nextToken) {
     int end = nextToken;
     while (end > start && isJsonSpace(input.charAt(end - 1))) {
       end--;
@@ -228,7 +254,7 @@ public final class ClientMessageParser {
         end--;
       }
     }
-    return input.cut(start, end);
+    return end;
   }
 
   private static boolean isJsonSpace(char c) {

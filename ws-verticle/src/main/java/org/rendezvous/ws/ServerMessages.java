@@ -3,7 +3,6 @@ package org.rendezvous.ws;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -66,17 +65,20 @@ public final class ServerMessages {
 
   /** offer, answer or ice_candidate as the target receives it. */
   public static String relay(ClientMessage.RelayType type, String from, String dataJson) {
-    return new String(relayUtf8(type, from, dataJson), StandardCharsets.UTF_8);
+    return new String(relayUtf8(type, from, RawJson.of(dataJson)), StandardCharsets.UTF_8);
   }
 
-  /** {@link #relay} as the UTF-8 bytes the socket sends, built as bytes rather than as one string encoded afterwards. */
-  public static byte[] relayUtf8(ClientMessage.RelayType type, String from, String dataJson) {
+  /** {@link #relay} as the UTF-8 bytes the socket sends: the head, then the client's data copied once as it came. */
+  public static byte[] relayUtf8(ClientMessage.RelayType type, String from, RawJson data) {
     StringBuilder b = start(type.wire);
     field(b, "from_username").append(quote(from));
-    byte[] head = field(b, "data").toString().getBytes(StandardCharsets.US_ASCII); // quote() leaves only ASCII
-    byte[] data = dataJson.getBytes(StandardCharsets.UTF_8);
-    byte[] text = Arrays.copyOf(head, head.length + data.length + 1);
-    System.arraycopy(data, 0, text, head.length, data.length);
+    field(b, "data");
+    int head = b.length(); // quote() leaves only ASCII: one byte per char
+    byte[] text = new byte[head + data.length() + 1];
+    for (int i = 0; i < head; i++) {
+      text[i] = (byte) b.charAt(i);
+    }
+    data.copyTo(text, head);
     text[text.length - 1] = '}';
     return text;
   }

@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.ByteBuffer;
@@ -113,8 +114,17 @@ final class SignalingHub {
   void onMessage(Connection c, Buffer data) {
     long t0 = System.nanoTime(); // relay latency starts here
     if (admit(c, t0)) {
-      dispatch(c, ClientMessageParser.parse(data.getBytes()), t0);
+      dispatch(c, parse(data), t0);
     }
+  }
+
+  /** Parses the message in place when it is held in a heap array (as Vert.x hands frames over), else from a copy. */
+  private static ClientMessage parse(Buffer data) {
+    ByteBuf b = ((BufferInternal) data).getByteBuf();
+    if (b.hasArray()) {
+      return ClientMessageParser.parse(b.array(), b.arrayOffset() + b.readerIndex(), b.readableBytes());
+    }
+    return ClientMessageParser.parse(data.getBytes());
   }
 
   private boolean admit(Connection c, long nowNanos) {
@@ -292,7 +302,7 @@ final class SignalingHub {
       metrics.dropped("unknown_target");
       return;
     }
-    deliver(r.target(), ServerMessages.relayUtf8(r.type(), c.user.username(), r.dataJson()), r.type().wire, t0, null, null);
+    deliver(r.target(), ServerMessages.relayUtf8(r.type(), c.user.username(), r.data()), r.type().wire, t0, null, null);
   }
 
   private void callEnded(Connection c, String target, long t0) {

@@ -3,6 +3,7 @@ package org.rendezvous.ws;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -59,6 +60,27 @@ class ClientMessageParserTest {
         parse("{\"data\":[1],\"type\":\"ice_candidate\",\"target_username\":7}"));
     assertEquals(new ClientMessage.Unknown("dance"), parse("{\"type\":\"dance\"}"));
     assertEquals(new ClientMessage.Unknown(null), parse("{\"type\":[\"offer\"]}"));
+  }
+
+  @Test
+  void aMessageInsideALargerArrayIsReadInPlace() {
+    for (String message : List.of(
+        "{\"type\":\"offer\",\"target_username\":\"b\",\"data\": {\"sdp\": \"v=0\\r\\n\"} }",
+        "{\"data\":[1, 2] , \"type\":\"answer\",\"target_username\":\"b\"}",
+        "{\"type\":\"offer\",\"target_username\":\"b\",\"data\":\"caf\u00e9\"}")) {
+      byte[] utf8 = message.getBytes(StandardCharsets.UTF_8);
+      byte[] framed = new byte[utf8.length + 23];
+      Arrays.fill(framed, (byte) '}'); // bytes around the message that would break it if read
+      System.arraycopy(utf8, 0, framed, 17, utf8.length);
+      ClientMessage.Relay inPlace = (ClientMessage.Relay) ClientMessageParser.parse(framed, 17, utf8.length);
+      assertEquals(parse(message), inPlace, message);
+      assertEquals("b", inPlace.target());
+    }
+    ClientMessage.Relay r = (ClientMessage.Relay) ClientMessageParser.parse(
+        "xx{\"type\":\"offer\",\"data\": [true]}yy".getBytes(StandardCharsets.US_ASCII), 2, 31);
+    assertEquals("[true]", r.dataJson());
+    assertEquals("{\"type\": \"offer\", \"from_username\": \"a\", \"data\": [true]}",
+        new String(ServerMessages.relayUtf8(r.type(), "a", r.data()), StandardCharsets.US_ASCII));
   }
 
   @Test

@@ -27,7 +27,7 @@ class ServerMessagesTest {
   @Test
   void aRelayIsSentAsTheUtf8OfItsText() {
     String data = "{\"sdp\": \"v=0 \u00e9\ud83d\ude00\", \"n\": [1, 2.5]}";
-    byte[] bytes = ServerMessages.relayUtf8(ClientMessage.RelayType.OFFER, "Jos\u00e9 \"q\"", data);
+    byte[] bytes = ServerMessages.relayUtf8(ClientMessage.RelayType.OFFER, "Jos\u00e9 \"q\"", RawJson.of(data));
     String text = "{\"type\": \"offer\", \"from_username\": \"Jos\\u00e9 \\\"q\\\"\", \"data\": " + data + "}";
     assertArrayEquals(text.getBytes(StandardCharsets.UTF_8), bytes);
   }
