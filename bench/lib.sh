@@ -74,7 +74,7 @@ field() {
 
 # The JVM flags nodes run with here: the ones README, deploy/local and the image give a node
 # (NODE_JVM_FLAGS overrides them, e.g. to compare collectors).
-NODE_JVM_FLAGS=${NODE_JVM_FLAGS--XX:+UseParallelGC}
+NODE_JVM_FLAGS=${NODE_JVM_FLAGS--XX:+UseParallelGC -Xms1g -Xmx1g}
 
 # start_node CONFIG_FILE LOG_FILE: starts a node, sets NODE_PID, waits (≤ 60 s) until it is ready.
 start_node() {

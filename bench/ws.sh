@@ -216,8 +216,9 @@ PACED_RATIO=$(echo "$RP_CPU $PP_CPU" | awk '{printf "%.2f", $1 / $2}')
   echo "Target ≤ 1/3 of PeerJS's CPU per message: at saturation **$CPU_VERDICT**, at the same paced load **$PACED_VERDICT**."
   echo "Target p99 < 5 ms on one node (paced, worst round $R_P99 ms): **$P99_VERDICT**."
   echo
-  echo "Nodes run with \`$NODE_JVM_FLAGS\` (the collector README, deploy/local and the image give a node: in a perf"
-  echo "profile of this relay under G1, G1's concurrent refinement took about 14% of the node's CPU samples)."
+  echo "Nodes run with \`$NODE_JVM_FLAGS\`, the collector and fixed heap README \"JVM flags\", deploy/local and the image"
+  echo "give a node (perf profiles of this relay: G1's concurrent refinement took about 14% of the node's CPU samples;"
+  echo "with a heap left to grow, the kernel clearing newly touched heap pages took 12%)."
   echo
   echo "## Relay across two clustered nodes"
   echo

@@ -100,9 +100,11 @@ class ImageSpecTest {
   }
 
   @Test
-  void theImageRunsTheCollectorTheReadmeDocuments() {
+  void theImageRunsTheCollectorAndTheFixedHeapTheReadmeDocuments() {
     List<String> flags = Arrays.asList(image.get("JVM_FLAGS").split(" "));
     assertTrue(flags.contains("-XX:+UseParallelGC"), "README \"JVM flags\": " + flags);
+    assertEquals(new BigDecimal(flag(flags, "-XX:MaxRAMPercentage=([0-9.]+)")),
+        new BigDecimal(flag(flags, "-XX:InitialRAMPercentage=([0-9.]+)")), "README \"JVM flags\": a heap that does not grow under load");
   }
 
   private static String flag(List<String> flags, String regex) {
