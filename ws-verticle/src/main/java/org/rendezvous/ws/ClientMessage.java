@@ -19,7 +19,11 @@ public sealed interface ClientMessage {
   record CallAnswer(boolean accepted, String caller) implements ClientMessage {
   }
 
-  /** {@code offer}, {@code answer} or {@code ice_candidate}: data is {@code null} (the JSON literal) when absent. */
+  /**
+   * {@code offer}, {@code answer} or {@code ice_candidate}: data is {@code null} (the JSON literal) when absent.
+   * Parsed in place, data points into the received frame: handle the message before the handler returns, or
+   * copy it ({@link RawJson#text()}) to keep it.
+   */
   record Relay(RelayType type, String target, RawJson data) implements ClientMessage {
     public Relay(RelayType type, String target, String dataJson) {
       this(type, target, RawJson.of(dataJson));
