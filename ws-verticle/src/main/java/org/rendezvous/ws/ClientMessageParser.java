@@ -93,11 +93,7 @@ public final class ClientMessageParser {
    * Every byte is 0x01..0x7f, checked eight at a time: a byte of 0x80 or more has its high bit set, and a
    * zero byte sets it in {@code word - 0x0101…} (a borrow it passes on can only flag bytes after a real zero).
    */
-  static boolean isAsciiWithoutNul(byte[] b) {
-    return isAsciiWithoutNul(b, 0, b.length);
-  }
-
-  private static boolean isAsciiWithoutNul(byte[] b, int offset, int length) {
+  static boolean isAsciiWithoutNul(byte[] b, int offset, int length) {
     long flagged = 0;
     int i = offset;
     int end = offset + length;

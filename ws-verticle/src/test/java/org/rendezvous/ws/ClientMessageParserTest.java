@@ -132,16 +132,16 @@ class ClientMessageParserTest {
   void theAsciiCheckFindsAnyHighOrZeroByteAtAnyPosition() {
     for (int length = 0; length <= 19; length++) {
       byte[] b = "abcdefghijklmnopqrs".substring(0, length).getBytes(StandardCharsets.US_ASCII);
-      assertTrue(ClientMessageParser.isAsciiWithoutNul(b), "length " + length);
+      assertTrue(ClientMessageParser.isAsciiWithoutNul(b, 0, b.length), "length " + length);
       for (int at = 0; at < length; at++) {
         for (int bad : new int[] {0x00, 0x80, 0xc3, 0xff}) {
           byte[] flagged = b.clone();
           flagged[at] = (byte) bad;
-          assertFalse(ClientMessageParser.isAsciiWithoutNul(flagged), "byte " + bad + " at " + at + " of " + length);
+          assertFalse(ClientMessageParser.isAsciiWithoutNul(flagged, 0, flagged.length), "byte " + bad + " at " + at + " of " + length);
         }
       }
     }
-    assertTrue(ClientMessageParser.isAsciiWithoutNul(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 0x7f}), "0x01 and 0x7f are plain ASCII");
+    assertTrue(ClientMessageParser.isAsciiWithoutNul(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 0x7f}, 0, 9), "0x01 and 0x7f are plain ASCII");
   }
 
   @Test
