@@ -29,6 +29,8 @@ public final class StunBindingResponder {
 
   private final byte[] softwareAttribute;
   private final byte[] unknownAttributeError;
+  /** RFC 3489 (§11.2.9) has no padding: its reason phrase is itself a multiple of 4 bytes, space-filled. */
+  private final byte[] unknownAttributeError3489;
   private final CRC32 crc = new CRC32();
   private final int[] unknown = new int[MAX_UNKNOWN];
 
@@ -37,9 +39,11 @@ public final class StunBindingResponder {
     softwareAttribute = encodedAttribute(m -> new Software(software).addTo(m));
     unknownAttributeError = encodedAttribute(
         m -> new ErrorCode(ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute").addTo(m));
+    unknownAttributeError3489 = encodedAttribute(
+        m -> new ErrorCode(ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute   ").addTo(m));
   }
 
-  /** SPEC S5 classification: >= 20 bytes, first two bits 0, length field == len-20 and a multiple of 4 (magic cookie optional: without it the message is RFC 3489-style). */
+  /** SPEC S5 classification: >= 20 bytes, first two bits 0, length field == len-20 (magic cookie optional: without it the message is RFC 3489-style). */
   public static boolean isStun(byte[] buf, int off, int len) {
     return StunMessage.isFramed(buf, off, len);
   }
@@ -58,12 +62,18 @@ public final class StunBindingResponder {
     if (!isStun(buf, off, len)) {
       return DROP_NOT_STUN;
     }
+    if ((len & 3) != 0) {
+      return DROP_MALFORMED; // attributes are padded to 4 bytes: no well-formed body has this length
+    }
     if (StunMessage.getShort(buf, off) != BINDING_REQUEST) {
       return DROP_NOT_REQUEST;
     }
+    boolean rfc3489 = StunMessage.getInt(buf, off + 4) != StunMessage.MAGIC_COOKIE;
     int end = off + len;
     int unknownCount = 0;
     boolean fingerprint = false;
+    // RFC 8489 §14.5/§14.6: what follows MESSAGE-INTEGRITY(-SHA256), FINGERPRINT aside, is ignored.
+    boolean afterIntegrity = false;
     for (int pos = off + StunMessage.HEADER_LENGTH; pos < end; ) {
       int type = StunMessage.getShort(buf, pos);
       int valueLength = StunMessage.getShort(buf, pos + 2);
@@ -79,7 +89,9 @@ public final class StunBindingResponder {
           return DROP_MALFORMED;
         }
         fingerprint = true;
-      } else if (type < 0x8000 && !isKnown(type) && unknownCount < MAX_UNKNOWN
+      } else if (type == StunMessage.ATTR_MESSAGE_INTEGRITY || type == StunMessage.ATTR_MESSAGE_INTEGRITY_SHA256) {
+        afterIntegrity = true;
+      } else if (!afterIntegrity && type < 0x8000 && !isKnown(type) && unknownCount < MAX_UNKNOWN
           && !contains(unknown, unknownCount, type)) {
         unknown[unknownCount++] = type;
       }
@@ -91,21 +103,23 @@ public final class StunBindingResponder {
     int pos = StunMessage.HEADER_LENGTH;
     if (unknownCount > 0) {
       StunMessage.putShort(out, 0, BINDING_ERROR);
-      pos = append(out, pos, unknownAttributeError);
+      pos = append(out, pos, rfc3489 ? unknownAttributeError3489 : unknownAttributeError);
       StunMessage.putShort(out, pos, StunMessage.ATTR_UNKNOWN_ATTRIBUTES);
-      StunMessage.putShort(out, pos + 2, 2 * unknownCount);
+      // An odd count: RFC 8489 pads with zeros, RFC 3489 (§11.2.9) repeats a type instead.
+      boolean repeatLast = rfc3489 && (unknownCount & 1) != 0;
+      StunMessage.putShort(out, pos + 2, 2 * (repeatLast ? unknownCount + 1 : unknownCount));
       pos += 4;
       for (int i = 0; i < unknownCount; i++) {
         StunMessage.putShort(out, pos, unknown[i]);
         pos += 2;
       }
       if ((unknownCount & 1) != 0) {
-        StunMessage.putShort(out, pos, 0);
+        StunMessage.putShort(out, pos, repeatLast ? unknown[unknownCount - 1] : 0);
         pos += 2;
       }
     } else {
       StunMessage.putShort(out, 0, BINDING_SUCCESS);
-      if (StunMessage.getInt(buf, off + 4) == StunMessage.MAGIC_COOKIE) {
+      if (!rfc3489) {
         int valueStart = pos + 4;
         pos = appendAddress(out, pos, StunMessage.ATTR_XOR_MAPPED_ADDRESS, srcAddr, srcPort);
         // out's header already holds the cookie and transaction id to XOR with.

@@ -24,6 +24,7 @@ public final class StunMessage {
   public static final int ATTR_MAPPED_ADDRESS = 0x0001;
   public static final int ATTR_USERNAME = 0x0006;
   public static final int ATTR_MESSAGE_INTEGRITY = 0x0008;
+  public static final int ATTR_MESSAGE_INTEGRITY_SHA256 = 0x001C;
   public static final int ATTR_ERROR_CODE = 0x0009;
   public static final int ATTR_UNKNOWN_ATTRIBUTES = 0x000A;
   public static final int ATTR_XOR_MAPPED_ADDRESS = 0x0020;
@@ -163,7 +164,7 @@ public final class StunMessage {
    * not interpreted here; the attribute types return null when theirs is malformed.
    */
   public static StunMessage decode(byte[] buf, int off, int len) {
-    if (!isFramed(buf, off, len)) {
+    if (!isFramed(buf, off, len) || (len & 3) != 0) {
       return null;
     }
     int type = getShort(buf, off);
@@ -190,8 +191,9 @@ public final class StunMessage {
   }
 
   /**
-   * The header checks shared with {@link StunBindingResponder#isStun}: bounds, leading zero bits, and a
-   * length field that matches the datagram and is a multiple of 4.
+   * SPEC S5's test for "this datagram is STUN", shared with {@link StunBindingResponder#isStun}: bounds,
+   * leading zero bits and a length field that matches the datagram. A length that is not a multiple of 4
+   * still makes it STUN, a malformed one: dropped, not taken for S0 text or an address probe.
    */
   static boolean isFramed(byte[] buf, int off, int len) {
     if (buf == null || off < 0 || len < HEADER_LENGTH || len > buf.length - off) {
@@ -201,7 +203,7 @@ public final class StunMessage {
       return false;
     }
     int bodyLength = getShort(buf, off + 2);
-    return bodyLength == len - HEADER_LENGTH && (bodyLength & 3) == 0;
+    return bodyLength == len - HEADER_LENGTH;
   }
 
   public byte[] encode() {

@@ -138,6 +138,45 @@ class StunBindingResponderTest {
   }
 
   @Test
+  void rfc3489ClientGets420WithoutPaddingItCannotParse() {
+    byte[] req = request(CLASSIC_ID, m -> {
+      m.add(0x0030, new byte[4]);
+      m.add(0x0042, new byte[4]);
+      m.add(0x0043, new byte[4]);
+    }, false);
+
+    StunMessage response = answer(req, CLIENT_V4);
+
+    assertEquals(420, ErrorCode.readFrom(response).code());
+    assertEquals("Unknown Attribute", ErrorCode.readFrom(response).reason().stripTrailing());
+    // RFC 3489 §11.2.9: an odd list repeats a type, and both attributes are whole 4-byte words.
+    assertEquals(new UnknownAttributes(List.of(0x0030, 0x0042, 0x0043, 0x0043)), UnknownAttributes.readFrom(response));
+    for (StunMessage.Attribute a : response.attributes()) {
+      if (a.type() == StunMessage.ATTR_ERROR_CODE || a.type() == StunMessage.ATTR_UNKNOWN_ATTRIBUTES) {
+        assertEquals(0, a.value().length % 4, "attribute 0x" + Integer.toHexString(a.type()) + " needs padding");
+      }
+    }
+    assertArrayEquals(CLASSIC_ID, response.transactionId());
+  }
+
+  @ParameterizedTest(name = "integrity attribute {0}")
+  @ValueSource(ints = {0x0008, 0x001C})
+  void unknownAttributesAfterMessageIntegrityAreIgnored(int integrityType) {
+    byte[] after = request(TRANSACTION_ID, m -> {
+      m.add(StunMessage.ATTR_USERNAME, "user".getBytes(StandardCharsets.UTF_8));
+      m.add(integrityType, new byte[integrityType == 0x0008 ? 20 : 32]);
+      m.add(0x0033, new byte[4]);
+    }, true);
+    byte[] before = request(TRANSACTION_ID, m -> {
+      m.add(0x0033, new byte[4]);
+      m.add(integrityType, new byte[integrityType == 0x0008 ? 20 : 32]);
+    }, true);
+
+    assertEquals(StunMessage.CLASS_SUCCESS, answer(after, CLIENT_V4).messageClass());
+    assertEquals(new UnknownAttributes(List.of(0x0033)), UnknownAttributes.readFrom(answer(before, CLIENT_V4)));
+  }
+
+  @Test
   void unknownAttributeListIsCappedAt32() {
     byte[] req = request(TRANSACTION_ID, m -> {
       for (int type = 0x0100; type < 0x0100 + 100; type++) {
@@ -217,6 +256,16 @@ class StunBindingResponderTest {
     assertFalse(StunBindingResponder.isStun(Arrays.copyOf(req, req.length + 4), 0, req.length + 4));
     req[0] |= 0x40;
     assertFalse(StunBindingResponder.isStun(req, 0, req.length));
+  }
+
+  @Test
+  void aFramedDatagramWhoseLengthIsNotWholeWordsIsStunDroppedAsMalformed() {
+    byte[] req = Arrays.copyOf(request(TRANSACTION_ID, m -> { }, false), 22);
+    StunMessage.putShort(req, 2, 2);
+
+    assertTrue(StunBindingResponder.isStun(req, 0, req.length)); // SPEC S5: neither S0 text nor an address probe
+    assertEquals(StunBindingResponder.DROP_MALFORMED, respond(req, CLIENT_V4));
+    assertNull(StunMessage.decode(req, 0, req.length));
   }
 
   @Test
