@@ -111,11 +111,8 @@ final class GroupCommit {
 
   /** Puts a failed batch back under anything written since, which is newer. */
   private void requeue(WriteBatch failed) {
-    WriteBatch newer = pending;
+    failed.addNewer(pending);
     pending = failed;
-    newer.users().forEach(pending::put);
-    newer.userDeletes().forEach(pending::deleteUser);
-    newer.peers().forEach(pending::put);
-    newer.peerDeletes().forEach(pending::deletePeer);
   }
+
 }

@@ -45,6 +45,15 @@ public final class WriteBatch {
     wsUsers.put(w.username(), w);
   }
 
+  /** Applies every write of {@code newer}, made after this batch's, on top of it: all five kinds of row. */
+  public void addNewer(WriteBatch newer) {
+    newer.users.values().forEach(this::put);
+    newer.userDeletes.forEach(this::deleteUser);
+    newer.peers.values().forEach(this::put);
+    newer.peerDeletes.forEach(this::deletePeer);
+    newer.wsUsers.values().forEach(this::put);
+  }
+
   public Iterable<WsUserRecord> wsUsers() {
     return wsUsers.values();
   }

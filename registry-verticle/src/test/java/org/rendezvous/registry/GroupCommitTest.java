@@ -1,0 +1,102 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.registry.store.RegistryStore;
+import org.rendezvous.registry.store.WriteBatch;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The group commit against a real SQLite file that another connection keeps locked for a while. */
+class GroupCommitTest {
+
+  @TempDir
+  Path dir;
+
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void everyKindOfRowWrittenDuringAFailedCommitReachesTheFileOnRetry() throws Exception {
+    String db = dir.resolve("registry.db").toString();
+    RegistryStore store = RegistryStore.open(vertx, db).await(30, TimeUnit.SECONDS);
+    WriteBatch before = new WriteBatch();
+    before.put(new UserRecord("gone-user", "198.51.100.1", 1, 100, 1, "n"));
+    before.put(new PeerRecord("gone-peer", "g", "198.51.100.1", 1, true, 1, 1, "n"));
+    store.write(before).await(30, TimeUnit.SECONDS);
+    Context context = vertx.getOrCreateContext();
+    Metrics metrics = Metrics.of(vertx);
+    GroupCommit commit = onContext(context, () -> new GroupCommit(vertx, store, 10, metrics));
+    Metrics.Counter failures = metrics.counter("rendezvous_registry_commit_failures_total", "");
+
+    Future<Void> done;
+    try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = lock.createStatement()) {
+      st.execute("BEGIN IMMEDIATE"); // every writer now waits out its busy timeout and fails
+      done = onContext(context, () -> {
+        commit.batch().put(new WsUserRecord("ws-first", "\"1\"", 10, 10));
+        Future<Void> first = commit.flushNow(); // now in flight, and bound to fail
+        WriteBatch during = commit.batch();
+        during.put(new UserRecord("ann", "198.51.100.7", 7, 200, 2, "n"));
+        during.deleteUser("gone-user");
+        during.put(new PeerRecord("p1", "bob", "198.51.100.8", 8, true, 2, 2, "n"));
+        during.deletePeer("gone-peer");
+        during.put(new WsUserRecord("ws-during", "\"2\"", 20, 20));
+        return Future.all(first, commit.committed()).mapEmpty();
+      });
+      for (int i = 0; i < 300 && failures.value() == 0; i++) {
+        Thread.sleep(100); // bounded wait for the first commit to give up on the lock
+      }
+      assertEquals(1, failures.value(), "the commit under the lock should have failed once");
+      st.execute("ROLLBACK");
+    }
+    done.await(30, TimeUnit.SECONDS);
+
+    try (Connection read = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+      assertEquals(List.of("ann"), column(read, "SELECT username FROM users ORDER BY rowid"));
+      assertEquals(List.of("p1"), column(read, "SELECT peer_id FROM peers ORDER BY rowid"));
+      assertEquals(List.of("ws-first", "ws-during"), column(read, "SELECT username FROM ws_users ORDER BY rowid"));
+    }
+  }
+
+  private static <T> T onContext(Context context, Supplier<T> action) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      try {
+        result.complete(action.get());
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result.get(30, TimeUnit.SECONDS);
+  }
+
+  private static List<String> column(Connection c, String sql) throws Exception {
+    List<String> out = new ArrayList<>();
+    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+    }
+    return out;
+  }
+}
