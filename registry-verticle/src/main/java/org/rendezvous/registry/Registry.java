@@ -42,9 +42,13 @@ final class Registry {
     return index;
   }
 
-  /** Strictly increasing per node, so two writes in one microsecond still order. */
-  private long nextVersion() {
-    lastVersion = Math.max(clockMicros.getAsLong(), lastVersion + 1);
+  /**
+   * Strictly increasing per node, so two writes in one microsecond still order, and above {@code replaced},
+   * the version of the entry the write replaces (0 if none): a write made after one it has seen always wins,
+   * even when that one was stamped by a clock ahead of ours (another node's, or ours before it stepped back).
+   */
+  private long nextVersion(long replaced) {
+    lastVersion = Math.max(clockMicros.getAsLong(), Math.max(lastVersion, replaced) + 1);
     return lastVersion;
   }
 
@@ -53,8 +57,9 @@ final class Registry {
   }
 
   void heartbeat(String username, String ip, int port) {
-    long version = nextVersion();
-    UserRecord r = new UserRecord(username, ip, port, version / 1_000_000L, version, nodeId);
+    UserRecord existing = index.user(username);
+    long version = nextVersion(existing == null ? 0 : existing.version());
+    UserRecord r = new UserRecord(username, ip, port, clockMicros.getAsLong() / 1_000_000L, version, nodeId);
     heartbeats.inc();
     if (index.apply(r)) {
       commit.batch().put(r);
@@ -77,15 +82,16 @@ final class Registry {
 
   /** Registers (or replaces) a peer as online; completes when committed. */
   io.vertx.core.Future<PeerRecord> register(String peerId, String username, String ip, long port) {
-    long version = nextVersion();
-    PeerRecord r = new PeerRecord(peerId, username, ip, port, true, version, version, nodeId);
+    PeerRecord existing = index.peer(peerId);
+    long version = nextVersion(existing == null ? 0 : existing.version());
+    PeerRecord r = new PeerRecord(peerId, username, ip, port, true, clockMicros.getAsLong(), version, nodeId);
     write(r);
     return commit.committed().map(r);
   }
 
   /** Marks a known peer offline; completes when committed. */
   io.vertx.core.Future<Void> unregister(PeerRecord existing) {
-    write(existing.offline(nextVersion(), nodeId));
+    write(existing.offline(nextVersion(existing.version()), nodeId));
     return commit.committed();
   }
 

@@ -1,0 +1,96 @@
+package org.rendezvous.registry;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.common.Metrics;
+import org.rendezvous.registry.store.RegistryStore;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Last-writer-wins must not drop a write made after the entry it replaces, whatever the clocks say. */
+class RegistryVersionTest {
+
+  private static final long HOUR_MICROS = 3_600_000_000L;
+
+  @TempDir
+  Path dir;
+
+  private final Vertx vertx = Vertx.vertx();
+  private final AtomicLong clock = new AtomicLong(1_790_000_000_000_000L);
+  private final RegistryIndex index = new RegistryIndex();
+  private Context context;
+  private GroupCommit commit;
+  private Metrics metrics;
+
+  @BeforeEach
+  void open() throws Exception {
+    RegistryStore store = RegistryStore.open(vertx, dir.resolve("registry.db").toString()).await(30, TimeUnit.SECONDS);
+    context = vertx.getOrCreateContext();
+    metrics = Metrics.of(vertx);
+    commit = OnContext.call(context, () -> new GroupCommit(vertx, store, 10, metrics));
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(30, TimeUnit.SECONDS);
+  }
+
+  private Registry registry() throws Exception {
+    return OnContext.call(context, () -> new Registry("here", index, commit, clock::get, true, metrics));
+  }
+
+  @Test
+  void writesAfterEntriesStampedByAClockAnHourAheadStillWin() throws Exception {
+    Registry registry = registry();
+    long ahead = clock.get() + HOUR_MICROS;
+    ReplicationMessage fromAhead = new ReplicationMessage("ahead",
+        List.of(new UserRecord("ann", "198.51.100.1", 1, ahead / 1_000_000L, ahead, "ahead")),
+        List.of(new PeerRecord("p1", "bob", "198.51.100.2", 2, true, ahead, ahead, "ahead")), List.of());
+    OnContext.call(context, () -> {
+      registry.applyReplicated(fromAhead);
+      return null;
+    });
+
+    OnContext.call(context, () -> registry.unregister(index.peer("p1"))).await(30, TimeUnit.SECONDS);
+    assertFalse(index.peer("p1").online(), "DELETE answered 200 must take the peer offline");
+
+    OnContext.call(context, () -> registry.register("p1", "bob2", "198.51.100.3", 7)).await(30, TimeUnit.SECONDS);
+    PeerRecord p1 = index.peer("p1");
+    assertTrue(p1.online());
+    assertEquals(7, p1.port());
+    assertEquals(clock.get(), p1.lastSeenMicros(), "last seen is this node's time, not the version");
+
+    OnContext.call(context, () -> {
+      registry.heartbeat("ann", "198.51.100.4", 9);
+      return null;
+    });
+    UserRecord ann = index.user("ann");
+    assertEquals(9, ann.port());
+    assertEquals(clock.get() / 1_000_000L, ann.lastSeen());
+  }
+
+  @Test
+  void aNodeRestartedWithItsClockSteppedBackStillReplacesWhatItWroteBefore() throws Exception {
+    Registry before = registry();
+    OnContext.call(context, () -> before.register("p1", "bob", "198.51.100.2", 1)).await(30, TimeUnit.SECONDS);
+
+    clock.addAndGet(-HOUR_MICROS);
+    Registry after = registry(); // a fresh Registry over the same entries: what a restart loads from the file
+
+    OnContext.call(context, () -> after.register("p1", "bob", "198.51.100.2", 2)).await(30, TimeUnit.SECONDS);
+    assertEquals(2, index.peer("p1").port());
+    OnContext.call(context, () -> after.unregister(index.peer("p1"))).await(30, TimeUnit.SECONDS);
+    assertFalse(index.peer("p1").online());
+  }
+}
