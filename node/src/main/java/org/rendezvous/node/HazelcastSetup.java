@@ -36,7 +36,6 @@ final class HazelcastSetup {
     if (!c.host().isBlank()) {
       hz.setProperty("hazelcast.socket.bind.any", "false");
       net.getInterfaces().setEnabled(true).addInterface(c.host());
-      net.setPublicAddress(c.host() + ":" + c.port());
     }
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
