@@ -9,12 +9,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The node's metric registry, rendered as Prometheus text on /metrics. One per Vert.x instance
  * (several nodes may share a JVM in tests), found through {@link #of(Vertx)}.
  */
 public final class Metrics implements Shareable {
+
+  private static final Logger LOG = Logger.getLogger(Metrics.class.getName());
 
   private static final String LOCAL_MAP = "rendezvous.metrics";
 
@@ -141,7 +145,15 @@ public final class Metrics implements Shareable {
       List<String> keys = new ArrayList<>(f.series.keySet());
       keys.sort(null);
       for (String key : keys) {
-        out.append(name).append(key).append(' ').append(f.series.get(key).getAsLong()).append('\n');
+        long value;
+        try {
+          value = f.series.get(key).getAsLong();
+        } catch (RuntimeException e) {
+          // One gauge that cannot be read must not cost the scrape every other series.
+          LOG.log(Level.WARNING, "metrics: reading " + name + key + " failed", e);
+          continue;
+        }
+        out.append(name).append(key).append(' ').append(value).append('\n');
       }
     }
     return out.toString();

@@ -3,6 +3,7 @@ package org.rendezvous.common;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,19 @@ class MetricsTest {
     assertTrue(text.contains("# TYPE x_total counter\nx_total{result=\"bad\\\"q\"} 1\nx_total{result=\"ok\"} 3\n"), text);
     assertTrue(text.contains("# TYPE y gauge\ny 7\n"), text);
     assertThrows(IllegalArgumentException.class, () -> m.gauge("x_total", "again", () -> 1));
+  }
+
+  @Test
+  void aGaugeThatThrowsCostsOnlyItsOwnLine() {
+    Metrics m = new Metrics();
+    m.gauge("a_ok", "fine", () -> 1);
+    m.gauge("b_broken", "throws", () -> {
+      throw new java.util.ConcurrentModificationException();
+    });
+    m.gauge("c_ok", "fine", () -> 3);
+    String text = m.render();
+    assertTrue(text.contains("\na_ok 1\n") && text.contains("\nc_ok 3\n"), text);
+    assertFalse(text.contains("\nb_broken "), text);
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -28,6 +29,8 @@ final class OpsVerticle extends VerticleBase {
   private final OpsConfig cfg;
   private HttpServer server;
 
+  static final int IDLE_TIMEOUT_SECONDS = 60;
+
   OpsVerticle(RendezvousNode node, OpsConfig cfg) {
     this.node = node;
     this.cfg = cfg;
@@ -37,7 +40,8 @@ final class OpsVerticle extends VerticleBase {
   public Future<?> start() {
     Metrics metrics = Metrics.of(vertx);
     vertx.eventBus().<JsonObject>consumer(INFO_PREFIX + node.nodeId(), m -> m.reply(localInfo(metrics)));
-    server = vertx.createHttpServer();
+    // Scrapers keep their connection between scrapes; one idle for a minute (or never finishing its request) is closed.
+    server = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(IDLE_TIMEOUT_SECONDS));
     server.requestHandler(req -> {
       switch (req.path()) {
         case "/health/live" -> text(req, 200, "OK\n", "text/plain");

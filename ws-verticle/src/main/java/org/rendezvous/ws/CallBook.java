@@ -19,9 +19,13 @@ public final class CallBook {
 
   private final Map<String, Set<String>> partnersOf = new HashMap<>();
   private final Map<String, Set<String>> localUsersCalling = new HashMap<>();
+  /** {@link #size()}, kept as a count because /metrics reads it from another thread than the one changing the maps. */
+  private volatile int active;
 
   public void start(String localUser, String partner) {
-    partnersOf.computeIfAbsent(localUser, k -> new HashSet<>()).add(partner);
+    if (partnersOf.computeIfAbsent(localUser, k -> new HashSet<>()).add(partner)) {
+      active++; // one writer: the verticle's event loop
+    }
     localUsersCalling.computeIfAbsent(partner, k -> new HashSet<>()).add(localUser);
   }
 
@@ -31,6 +35,7 @@ public final class CallBook {
     if (partners == null || !partners.remove(partner)) {
       return false;
     }
+    active--;
     if (partners.isEmpty()) {
       partnersOf.remove(localUser);
     }
@@ -69,8 +74,8 @@ public final class CallBook {
     return partners != null && partners.contains(partner);
   }
 
-  /** Active calls counted from this node's side. */
+  /** Active calls counted from this node's side; safe to read from any thread. */
   public int size() {
-    return partnersOf.values().stream().mapToInt(Set::size).sum();
+    return active;
   }
 }

@@ -72,6 +72,8 @@ public final class CallSignalingVerticle extends VerticleBase {
           server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(cfg.host())
               .setPort(cfg.port())
+              .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, cfg.idleTimeoutMs()))
+              .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
               .setMaxWebSocketFrameSize(cfg.maxMessageBytes())
               .setMaxWebSocketMessageSize(cfg.maxMessageBytes()));
           server.requestHandler(this::onHttpRequest);

@@ -18,6 +18,8 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param port                       listen port (0 = any free port); {@code PORT} env wins
  * @param pingIntervalMs             server ping period per connection
  * @param pongTimeoutMs              a connection whose ping is unanswered this long is closed (1011)
+ * @param idleTimeoutMs              a TCP connection with no traffic either way this long is closed: an HTTP request
+ *                                   never finished, an idle keep-alive (a WebSocket always has the pings); above pingIntervalMs
  * @param maxMessageBytes            largest WebSocket message (and frame) accepted; larger ones close the connection (1009)
  * @param maxConnections             open WebSockets beyond this are refused at the handshake (503)
  * @param maxNameBytes               longest username and user_id (its JSON text) accepted at register, in UTF-8 bytes
@@ -37,6 +39,7 @@ public record WsConfig(
     int port,
     long pingIntervalMs,
     long pongTimeoutMs,
+    long idleTimeoutMs,
     int maxMessageBytes,
     int maxConnections,
     int maxNameBytes,
@@ -72,6 +75,7 @@ public record WsConfig(
         intOf(effective, "port", 8765),
         longOf(effective, "pingIntervalMs", 20_000),
         longOf(effective, "pongTimeoutMs", 20_000),
+        longOf(effective, "idleTimeoutMs", 60_000),
         intOf(effective, "maxMessageBytes", 1 << 20),
         intOf(effective, "maxConnections", 50_000),
         intOf(effective, "maxNameBytes", 256),
@@ -90,6 +94,10 @@ public record WsConfig(
     }
     if (c.pingIntervalMs < 10 || c.pongTimeoutMs < 10) {
       throw new IllegalArgumentException("ws.pingIntervalMs and ws.pongTimeoutMs must be >= 10");
+    }
+    if (c.idleTimeoutMs <= c.pingIntervalMs) {
+      throw new IllegalArgumentException("ws.idleTimeoutMs must be > ws.pingIntervalMs (the pings keep a WebSocket busy), got "
+          + c.idleTimeoutMs);
     }
     if (c.maxMessageBytes < 1024) {
       throw new IllegalArgumentException("ws.maxMessageBytes must be >= 1024");

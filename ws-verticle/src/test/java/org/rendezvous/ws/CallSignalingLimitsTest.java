@@ -13,6 +13,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.testkit.Poll;
+import org.rendezvous.testkit.RawHttp;
+
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +39,7 @@ class CallSignalingLimitsTest {
   private static final String SECRET = "test-secret-for-hs256-at-least-32-bytes!";
   private static final int MAX_MESSAGE = 4096;
   private static final int RATE = 20;
+  private static final int IDLE_MS = 1_000;
 
   private static Vertx limited;
   private static Vertx authed;
@@ -50,7 +56,7 @@ class CallSignalingLimitsTest {
     limitedPort = CallSignalingTest.deploy(limited, new JsonObject()
         .put("maxMessageBytes", MAX_MESSAGE)
         .put("messagesPerSecond", RATE).put("messageBurst", RATE)
-        .put("pingIntervalMs", 100).put("pongTimeoutMs", 300)
+        .put("pingIntervalMs", 100).put("pongTimeoutMs", 300).put("idleTimeoutMs", IDLE_MS)
         .put("maxConnections", 8)
         .put("onlineUsersMinIntervalMs", 0));
     authPort = CallSignalingTest.deploy(authed, new JsonObject().put("jwtSecret", SECRET));
@@ -66,6 +72,27 @@ class CallSignalingLimitsTest {
 
   private static long metric(Vertx v, String name, String... labels) {
     return Metrics.of(v).value(name, labels);
+  }
+
+  @Test
+  void connectionsWithNoTrafficAreClosedButAQuietWebSocketIsKeptByItsPings() throws Exception {
+    try (WsTestClient quiet = WsTestClient.connect(ws, limitedPort);
+         Socket silent = new Socket(InetAddress.getLoopbackAddress(), limitedPort);
+         Socket keepAlive = new Socket(InetAddress.getLoopbackAddress(), limitedPort)) {
+      long opened = System.nanoTime();
+      silent.setSoTimeout(10_000);
+      keepAlive.setSoTimeout(10_000);
+      keepAlive.getOutputStream().write("GET /health HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      RawHttp.Response health = RawHttp.read(keepAlive.getInputStream());
+      assertEquals(200, health.status());
+
+      assertEquals(-1, silent.getInputStream().read(), "a connection that never sends a request is closed");
+      assertEquals(-1, keepAlive.getInputStream().read(), "an idle keep-alive connection is closed");
+      assertTrue(System.nanoTime() - opened >= TimeUnit.MILLISECONDS.toNanos(IDLE_MS), "not before the idle timeout");
+
+      // The WebSocket opened first sent nothing all this time, but the server's pings kept it open.
+      assertEquals("quiet-one", quiet.register("quiet-one", "1").getString("username"));
+    }
   }
 
   @Test

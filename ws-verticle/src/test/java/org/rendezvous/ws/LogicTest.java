@@ -69,6 +69,7 @@ class LogicTest {
     calls.start("alice", "bob");
     calls.start("carol", "bob");
     calls.start("alice", "dave");
+    calls.start("alice", "bob"); // accepted twice: still one call
     assertEquals(3, calls.size());
     assertEquals(Set.of("bob", "dave"), calls.endAllOf("alice"));
     assertFalse(calls.inCall("alice", "bob"));
