@@ -18,6 +18,11 @@ final class HelloReader {
     this.maxBytes = maxBytes;
   }
 
+  /** True until the first byte arrives. */
+  boolean isEmpty() {
+    return len == 0;
+  }
+
   /** Adds a chunk and decodes what has arrived so far. */
   HelloDecoder.Result offer(Buffer chunk) {
     int take = Math.min(chunk.length(), maxBytes - len);

@@ -1,11 +1,14 @@
 package org.rendezvous.pairing;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
@@ -158,6 +161,15 @@ public final class PairingVerticle extends VerticleBase {
         refuse(c, metrics.helloTimeout, "no hello within " + cfg.helloTimeoutMs() + " ms");
       }
     });
+    // A client may shut down its sending side once the hello is out (printf ... | nc does); it still reads
+    // the reply, as the original server, which never read past the hello, gave it. See onInputEnd.
+    NetSocketInternal internal = (NetSocketInternal) socket;
+    internal.channelHandlerContext().channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    internal.eventHandler(event -> {
+      if (event instanceof ChannelInputShutdownEvent) {
+        onInputEnd(c);
+      }
+    });
     socket.handler(data -> onData(c, data));
     socket.closeHandler(v -> onClose(c));
     socket.exceptionHandler(e -> LOG.log(Level.FINE, "pairing: connection from " + c.peerIp + " failed", e));
@@ -196,6 +208,37 @@ public final class PairingVerticle extends VerticleBase {
     openConnections--;
     c.closed = true;
     vertx.cancelTimer(c.helloTimer);
+    leave(c);
+  }
+
+  /**
+   * The client sent FIN. Before a whole hello: a partial one is invalid JSON, nothing at all just closes.
+   * A waiting initiator is taken as gone, as TCP cannot tell its close from a half-close and its key must
+   * not stay reserved for a peer that left. A receiver, or a connection whose reply is on its way, still
+   * gets its reply, then the close.
+   */
+  private void onInputEnd(Conn c) {
+    if (c.closed) {
+      return;
+    }
+    if (!c.helloDone) {
+      c.helloDone = true;
+      vertx.cancelTimer(c.helloTimer);
+      if (c.reader.isEmpty()) {
+        c.socket.close();
+      } else {
+        refuse(c, metrics.invalidJson, "invalid JSON: unexpected EOF");
+      }
+      return;
+    }
+    if (c.waitingKey != null && table.isWaiting(c.waitingKey, c)) {
+      leave(c);
+      c.socket.close();
+    }
+  }
+
+  /** An initiator still waiting when its client went away: its wait ends and its key is freed. */
+  private void leave(Conn c) {
     if (c.waitingKey != null && table.abandon(c.waitingKey, c)) {
       metrics.abandoned.inc();
       endWait(c);

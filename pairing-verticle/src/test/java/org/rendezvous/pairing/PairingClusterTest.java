@@ -113,6 +113,18 @@ class PairingClusterTest {
     }
   }
 
+  /** The reply crosses the cluster after the receiver's FIN: it must still be written (printf '...' | nc). */
+  @Test
+  void aReceiverThatSendsFinAfterItsHelloStillGetsItsReplyFromTheOtherNode() throws Exception {
+    String k = key();
+    try (S1Client initiator = new S1Client(portB); S1Client receiver = new S1Client(portA)) {
+      initiator.send(hello(k, "127.0.0.1", "tcp", ""));
+      awaitWaiting(b, 1);
+      receiver.send(hello(k, "", "", "")).finishSending();
+      assertTcpPaired(initiator, receiver);
+    }
+  }
+
   /**
    * Receivers arriving together at one node for initiators on the other each get their own
    * initiator, and a key nobody waits under among them is still not found.

@@ -195,6 +195,49 @@ class PairingVerticleTest {
     keyPairsAgain(node, port, port, k);
   }
 
+  // ---- clients that shut their sending side after the hello (printf '...' | nc) ----
+
+  @Test
+  void aReceiverThatSendsFinAfterItsHelloStillGetsItsReply() throws Exception {
+    String k = key();
+    try (S1Client initiator = new S1Client(port); S1Client receiver = new S1Client(port); S1Client lone = new S1Client(port)) {
+      initiator.send(hello(k, "127.0.0.1", "tcp", ""));
+      awaitWaiting(node, 1);
+      receiver.send(hello(k, "", "", "")).finishSending();
+      assertTcpPaired(initiator, receiver);
+      lone.send(hello(key(), "", "", "")).finishSending();
+      assertEquals(NOT_FOUND, lone.readUntilClosed());
+    }
+  }
+
+  @Test
+  void aHelloCutShortByFinIsInvalidJsonAndNoHelloAtAllJustCloses() throws Exception {
+    long before = counter(node, "rendezvous_pairing_errors_total", "reason", "invalid_json");
+    try (S1Client cut = new S1Client(port); S1Client empty = new S1Client(port)) {
+      cut.send("{\"uuid\":\"x\"").finishSending();
+      assertEquals("{\"protocol\":\"\",\"error\":\"invalid JSON: unexpected EOF\"}\n", cut.readUntilClosed());
+      empty.finishSending();
+      assertEquals("", empty.readUntilClosed());
+    }
+    assertEquals(before + 1, counter(node, "rendezvous_pairing_errors_total", "reason", "invalid_json"));
+  }
+
+  @Test
+  void anInitiatorThatSendsFinIsTakenAsGoneAndItsKeyReleased() throws Exception {
+    String k = key();
+    long abandoned = counter(node, "rendezvous_pairing_abandoned_total");
+    try (S1Client gone = new S1Client(port)) {
+      gone.send(hello(k, "127.0.0.1", "tcp", ""));
+      awaitWaiting(node, 1);
+      gone.finishSending();
+      assertEquals("", gone.readUntilClosed(), "closed without a reply");
+    }
+    awaitWaiting(node, 0);
+    assertEquals(abandoned + 1, counter(node, "rendezvous_pairing_abandoned_total"));
+    awaitKeyReleased(node, Arrival.key(k, "127.0.0.1"));
+    keyPairsAgain(node, port, port, k);
+  }
+
   static void awaitKeyReleased(Vertx vertx, String key) throws Exception {
     awaitKeyReleased(vertx, key, 10_000);
   }

@@ -50,6 +50,12 @@ final class S1Client implements AutoCloseable {
     return this;
   }
 
+  /** Sends FIN: this side has no more to say but still reads (shutdown of the output only). */
+  S1Client finishSending() throws IOException {
+    socket.shutdownOutput();
+    return this;
+  }
+
   int localPort() {
     return socket.getLocalPort();
   }
