@@ -104,26 +104,28 @@ class PairingClusterTest {
 
   @Test
   void aTcpReceiverOnTheOtherNodeGetsTheInitiatorsTcpAddress() throws Exception {
-    String k = key();
-    try (S1Client initiator = new S1Client(portB); S1Client receiver = new S1Client(portA)) {
-      initiator.send(hello(k, "127.0.0.1", "tcp", ""));
-      awaitWaiting(b, 1);
-      receiver.send(hello(k, "", "", "198.51.100.1:1"));
-      assertTcpPaired(initiator, receiver);
-    }
+    assertTcpPairAcrossNodes(false);
   }
 
   /** The reply crosses the cluster after the receiver's FIN: it must still be written (printf '...' | nc). */
   @Test
   void aReceiverThatSendsFinAfterItsHelloStillGetsItsReplyFromTheOtherNode() throws Exception {
+    assertTcpPairAcrossNodes(true);
+  }
+
+  private void assertTcpPairAcrossNodes(boolean receiverSendsFin) throws Exception {
     String k = key();
     try (S1Client initiator = new S1Client(portB); S1Client receiver = new S1Client(portA)) {
       initiator.send(hello(k, "127.0.0.1", "tcp", ""));
       awaitWaiting(b, 1);
-      receiver.send(hello(k, "", "", "")).finishSending();
+      receiver.send(hello(k, "", "", "198.51.100.1:1"));
+      if (receiverSendsFin) {
+        receiver.finishSending();
+      }
       assertTcpPaired(initiator, receiver);
     }
   }
+
 
   /**
    * Receivers arriving together at one node for initiators on the other each get their own

@@ -183,16 +183,26 @@ class PairingVerticleTest {
 
   @Test
   void anInitiatorThatDisconnectsReleasesItsKey() throws Exception {
+    assertLeavingFreesTheKey(S1Client::close);
+  }
+
+  /** An initiator waits, then {@code leave}s: its wait ends as abandoned and its key pairs again. */
+  private void assertLeavingFreesTheKey(ClientAction leave) throws Exception {
     String k = key();
     long abandoned = counter(node, "rendezvous_pairing_abandoned_total");
     try (S1Client gone = new S1Client(port)) {
       gone.send(hello(k, "127.0.0.1", "tcp", ""));
       awaitWaiting(node, 1);
+      leave.run(gone);
     }
     awaitWaiting(node, 0);
     assertEquals(abandoned + 1, counter(node, "rendezvous_pairing_abandoned_total"));
     awaitKeyReleased(node, Arrival.key(k, "127.0.0.1"));
     keyPairsAgain(node, port, port, k);
+  }
+
+  private interface ClientAction {
+    void run(S1Client c) throws Exception;
   }
 
   // ---- clients that shut their sending side after the hello (printf '...' | nc) ----
@@ -224,18 +234,7 @@ class PairingVerticleTest {
 
   @Test
   void anInitiatorThatSendsFinIsTakenAsGoneAndItsKeyReleased() throws Exception {
-    String k = key();
-    long abandoned = counter(node, "rendezvous_pairing_abandoned_total");
-    try (S1Client gone = new S1Client(port)) {
-      gone.send(hello(k, "127.0.0.1", "tcp", ""));
-      awaitWaiting(node, 1);
-      gone.finishSending();
-      assertEquals("", gone.readUntilClosed(), "closed without a reply");
-    }
-    awaitWaiting(node, 0);
-    assertEquals(abandoned + 1, counter(node, "rendezvous_pairing_abandoned_total"));
-    awaitKeyReleased(node, Arrival.key(k, "127.0.0.1"));
-    keyPairsAgain(node, port, port, k);
+    assertLeavingFreesTheKey(c -> assertEquals("", c.finishSending().readUntilClosed(), "closed without a reply"));
   }
 
   static void awaitKeyReleased(Vertx vertx, String key) throws Exception {
