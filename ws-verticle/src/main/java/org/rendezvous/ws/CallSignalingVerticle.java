@@ -67,7 +67,7 @@ public final class CallSignalingVerticle extends VerticleBase {
           MessageConsumer<String> nodeLeft = vertx.eventBus().localConsumer(ClusterEvents.NODE_LEFT, m -> hub.onNodeLeft(m.body()));
           return Future.join(changes.completion(), nodeLeft.completion());
         })
-        .compose(v -> hub.loadExisting(liveNodes()))
+        .compose(v -> hub.loadExisting(this::liveNodes))
         .compose(v -> {
           server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(cfg.host())

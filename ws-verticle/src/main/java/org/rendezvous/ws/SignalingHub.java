@@ -23,10 +23,13 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -57,7 +60,13 @@ final class SignalingHub {
   private final CallBook calls = new CallBook();
   private final OnlineUsersFanout<Connection, ByteBuf> fanout;
   private boolean pushScheduled;
-  private long lastPushMs = Long.MIN_VALUE / 2;
+  /** Monotonic (System.nanoTime): a wall clock stepping back must not hold pushes back. */
+  private long lastPushNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+  /**
+   * Nodes that left the cluster (node ids are never reused). A join one of them published just before it
+   * died can arrive after its users were dropped here; it must not bring them back.
+   */
+  private final Set<String> deadNodes = new HashSet<>();
 
   SignalingHub(Vertx vertx, Context context, String nodeId, WsConfig cfg, UserDirectory directory, RegisterAuth auth,
                SignalingMetrics metrics, Clock clock) {
@@ -452,14 +461,23 @@ final class SignalingHub {
     JsonObject e = m.body();
     OnlineUser u = UserDirectory.fromEvent(e);
     long now = clock.millis();
-    boolean changed = "join".equals(e.getString("op")) ? online.join(u, now) : online.leave(u.username(), u.seq(), now);
+    boolean join = "join".equals(e.getString("op"));
+    if (join && deadNodes.contains(u.nodeId())) {
+      return;
+    }
+    boolean changed = join ? online.join(u, now) : online.leave(u.username(), u.seq(), now);
     if (changed) {
       scheduleOnlineUsers();
+    }
+    if (!join && online.get(u.username()) == null) {
+      // Its home node ends its calls; one accepted here while it was leaving never reached that node.
+      endCallsWith(List.of(u));
     }
   }
 
   /** A cluster member died or left: its users are gone, their names free, their calls over (SPEC §2 rule 4). */
   void onNodeLeft(String deadNode) {
+    deadNodes.add(deadNode);
     List<OnlineUser> gone = online.leaveNode(deadNode, clock.millis());
     forget(gone);
     if (!gone.isEmpty()) {
@@ -472,9 +490,14 @@ final class SignalingHub {
   }
 
   private void forget(List<OnlineUser> gone) {
+    gone.forEach(directory::release);
+    endCallsWith(gone);
+  }
+
+  /** Ends this node's calls with users who are gone, telling the local side. */
+  private void endCallsWith(List<OnlineUser> gone) {
     long t0 = System.nanoTime();
     for (OnlineUser u : gone) {
-      directory.release(u);
       for (CallBook.Call call : calls.endAllWith(u.username())) {
         Connection local = localUsers.get(call.localUser());
         if (local != null) {
@@ -484,9 +507,13 @@ final class SignalingHub {
     }
   }
 
-  /** Loads the cluster's registrations at start; those of nodes no longer members are freed. */
-  Future<Void> loadExisting(Set<String> liveNodes) {
+  /**
+   * Loads the cluster's registrations at start; those of nodes no longer members are freed.
+   * {@code members} gives the members once the map is read (null on a single node).
+   */
+  Future<Void> loadExisting(Supplier<Set<String>> members) {
     return directory.all().map(all -> {
+      Set<String> liveNodes = members.get();
       long now = clock.millis();
       List<OnlineUser> stale = new ArrayList<>();
       for (OnlineUser u : all) {
@@ -523,7 +550,7 @@ final class SignalingHub {
       return;
     }
     pushScheduled = true;
-    long wait = lastPushMs + cfg.onlineUsersMinIntervalMs() - clock.millis();
+    long wait = TimeUnit.NANOSECONDS.toMillis(lastPushNanos - System.nanoTime()) + cfg.onlineUsersMinIntervalMs();
     if (wait <= 0) {
       context.runOnContext(v -> pushOnlineUsers());
     } else {
@@ -533,7 +560,7 @@ final class SignalingHub {
 
   private void pushOnlineUsers() {
     pushScheduled = false;
-    lastPushMs = clock.millis();
+    lastPushNanos = System.nanoTime();
     if (localUsers.isEmpty()) {
       return;
     }

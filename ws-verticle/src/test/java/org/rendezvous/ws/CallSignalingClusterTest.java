@@ -2,6 +2,7 @@ package org.rendezvous.ws;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -181,6 +182,33 @@ class CallSignalingClusterTest {
     }
   }
 
+  /**
+   * A call accepted here just as its caller left on its own node never reached that node, so no
+   * call_ended comes from there: the caller's leave, arriving without one before it, ends the call.
+   */
+  @Test
+  void aLeaveWithNoCallEndedBeforeItStillEndsTheCall() throws Exception {
+    try (WsTestClient alice = WsTestClient.connect(ws, port1); WsTestClient bob = WsTestClient.connect(ws, port2)) {
+      alice.register("o-alice", "1");
+      bob.register("o-bob", "2");
+      alice.awaitList("o-alice", "o-bob");
+      bob.send("{\"type\":\"call_request\",\"target_username\":\"o-alice\"}");
+      alice.nextSkippingLists("incoming_call");
+      alice.send("{\"type\":\"call_accepted\",\"caller_username\":\"o-bob\"}");
+      bob.nextSkippingLists("call_accepted");
+      JsonObject entry = WsTestClient.await(nodes.get(0).sharedData().<String, JsonObject>getAsyncMap(UserDirectory.MAP_NAME)
+          .compose(m -> m.get("o-bob")));
+      OnlineUser bobsRegistration = new OnlineUser("o-bob", entry.getString("user_id_json"), entry.getString("node"),
+          entry.getLong("seq"));
+
+      // The leave of o-bob as its node publishes it, reaching node 1 with no call_ended ahead of it.
+      nodes.get(0).eventBus().publish(UserDirectory.USERS_CHANGED, UserDirectory.event("leave", bobsRegistration),
+          new DeliveryOptions().addHeader(UserDirectory.FROM, bobsRegistration.nodeId()));
+
+      alice.awaitCallEndedAndList("o-bob", "o-alice");
+    }
+  }
+
   /** Starts a fresh two-node cluster with S3 on both; index 0 survives in the node-loss tests. */
   private static List<Vertx> freshCluster() throws Exception {
     List<Vertx> pair = ClusterTestKit.cluster(2);
@@ -230,9 +258,14 @@ class CallSignalingClusterTest {
       bob.send("{\"type\":\"call_accepted\",\"caller_username\":\"n-alice\"}");
       alice.nextSkippingLists("call_accepted");
 
+      String doomedId = ClusterTestKit.nodeId(pair.get(1));
       kill.run();
 
       alice.awaitCallEndedAndList("n-bob", "n-alice");
+      // A join the dead node published just before dying, arriving late: it must not bring a ghost back.
+      pair.get(0).eventBus().publish(UserDirectory.USERS_CHANGED,
+          UserDirectory.event("join", new OnlineUser("n-ghost", "\"9\"", doomedId, Long.MAX_VALUE / 2)),
+          new DeliveryOptions().addHeader(UserDirectory.FROM, doomedId));
       try (WsTestClient bobAgain = WsTestClient.connect(ws, survivorPort); WsTestClient daveAgain = WsTestClient.connect(ws, survivorPort)) {
         assertEquals("n-bob", bobAgain.register("n-bob", "2b").getString("username"), "the dead node's names are free");
         assertEquals("n-dave", daveAgain.register("n-dave", "3b").getString("username"));
