@@ -173,10 +173,7 @@ class CallSignalingClusterTest {
       alice.register("d-alice", "1");
       bob.register("d-bob", "2");
       bob.awaitList("d-alice", "d-bob");
-      bob.send("{\"type\":\"call_request\",\"target_username\":\"d-alice\"}");
-      alice.nextSkippingLists("incoming_call");
-      alice.send("{\"type\":\"call_accepted\",\"caller_username\":\"d-bob\"}");
-      bob.nextSkippingLists("call_accepted");
+      WsTestClient.callAccepted(bob, "d-bob", alice, "d-alice");
       alice.close();
       bob.awaitCallEndedAndList("d-alice", "d-bob");
     }
@@ -192,10 +189,7 @@ class CallSignalingClusterTest {
       alice.register("o-alice", "1");
       bob.register("o-bob", "2");
       alice.awaitList("o-alice", "o-bob");
-      bob.send("{\"type\":\"call_request\",\"target_username\":\"o-alice\"}");
-      alice.nextSkippingLists("incoming_call");
-      alice.send("{\"type\":\"call_accepted\",\"caller_username\":\"o-bob\"}");
-      bob.nextSkippingLists("call_accepted");
+      WsTestClient.callAccepted(bob, "o-bob", alice, "o-alice");
       JsonObject entry = WsTestClient.await(nodes.get(0).sharedData().<String, JsonObject>getAsyncMap(UserDirectory.MAP_NAME)
           .compose(m -> m.get("o-bob")));
       OnlineUser bobsRegistration = new OnlineUser("o-bob", entry.getString("user_id_json"), entry.getString("node"),
@@ -253,10 +247,7 @@ class CallSignalingClusterTest {
       bob.register("n-bob", "2");
       dave.register("n-dave", "3");
       alice.awaitList("n-alice", "n-bob", "n-dave");
-      alice.send("{\"type\":\"call_request\",\"target_username\":\"n-bob\"}");
-      bob.nextSkippingLists("incoming_call");
-      bob.send("{\"type\":\"call_accepted\",\"caller_username\":\"n-alice\"}");
-      alice.nextSkippingLists("call_accepted");
+      WsTestClient.callAccepted(alice, "n-alice", bob, "n-bob");
 
       String doomedId = ClusterTestKit.nodeId(pair.get(1));
       kill.run();

@@ -355,10 +355,7 @@ class CallSignalingTest {
       alice.register("dc-alice", "1");
       bob.register("dc-bob", "2");
       carol.register("dc-carol", "3");
-      alice.send("{\"type\":\"call_request\",\"target_username\":\"dc-bob\"}");
-      bob.nextSkippingLists("incoming_call");
-      bob.send("{\"type\":\"call_accepted\",\"caller_username\":\"dc-alice\"}");
-      alice.nextSkippingLists("call_accepted");
+      WsTestClient.callAccepted(alice, "dc-alice", bob, "dc-bob");
       carol.send("{\"type\":\"call_request\",\"target_username\":\"dc-bob\"}"); // only requested: no call yet
       bob.nextSkippingLists("incoming_call");
 

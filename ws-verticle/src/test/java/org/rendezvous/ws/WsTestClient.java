@@ -122,6 +122,14 @@ final class WsTestClient implements AutoCloseable {
   }
 
   /** Skips online_users lists until one holds exactly {@code names}, in that order. */
+  /** {@code caller} calls {@code callee}, who accepts; each has seen its side of it. */
+  static void callAccepted(WsTestClient caller, String callerName, WsTestClient callee, String calleeName) throws Exception {
+    caller.send("{\"type\":\"call_request\",\"target_username\":\"" + calleeName + "\"}");
+    callee.nextSkippingLists("incoming_call");
+    callee.send("{\"type\":\"call_accepted\",\"caller_username\":\"" + callerName + "\"}");
+    caller.nextSkippingLists("call_accepted");
+  }
+
   JsonObject awaitList(String... names) throws Exception {
     List<String> want = List.of(names);
     List<String> last = null;
