@@ -24,10 +24,12 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param heartbeatSeconds Hazelcast member heartbeat interval
  * @param maxNoHeartbeatSeconds a member silent this long is declared dead
  * @param waitBeforeJoinSeconds Hazelcast's join settling wait (0 in tests)
+ * @param mergeDelaySeconds how often members cut off from each other (a network split, a long pause) look for
+ *                          each other to merge back into one cluster
  */
 public record ClusterConfig(boolean enabled, String name, String join, String host, int port, List<String> members,
                             String serviceDns, int eventBusPort, String configFile, int heartbeatSeconds,
-                            int maxNoHeartbeatSeconds, int waitBeforeJoinSeconds) {
+                            int maxNoHeartbeatSeconds, int waitBeforeJoinSeconds, int mergeDelaySeconds) {
 
   public static ClusterConfig from(JsonObject json) {
     ClusterConfig c = new ClusterConfig(
@@ -42,7 +44,11 @@ public record ClusterConfig(boolean enabled, String name, String join, String ho
         stringOf(json, "configFile", ""),
         intOf(json, "heartbeatSeconds", 1),
         intOf(json, "maxNoHeartbeatSeconds", 10),
-        intOf(json, "waitBeforeJoinSeconds", 2));
+        intOf(json, "waitBeforeJoinSeconds", 2),
+        intOf(json, "mergeDelaySeconds", 30));
+    if (c.mergeDelaySeconds < 1) {
+      throw new IllegalArgumentException("cluster.mergeDelaySeconds must be >= 1, got " + c.mergeDelaySeconds);
+    }
     if (!List.of("tcp-ip", "multicast", "kubernetes").contains(c.join)) {
       throw new IllegalArgumentException("cluster.join must be tcp-ip, multicast or kubernetes, got \"" + c.join + "\"");
     }

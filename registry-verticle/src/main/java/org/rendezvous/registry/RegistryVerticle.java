@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.eventbus.DeliveryOptions;
 import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.LocalCodec;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
@@ -84,11 +85,14 @@ public final class RegistryVerticle extends VerticleBase {
             vertx.eventBus().<JsonObject>consumer(RegistryClient.SYNC, m -> m.reply(registry.snapshot().toJson())).completion(),
             vertx.eventBus().<JsonObject>consumer(RegistryClient.SNAPSHOT_PREFIX + nodeId,
                 m -> registry.mergeSnapshot(ReplicationMessage.fromJson(m.body()))).completion(),
-            vertx.eventBus().<JsonObject>consumer(RegistryClient.HELLO, m -> {
-              String from = m.body().getString("from");
-              if (!nodeId.equals(from)) {
-                vertx.eventBus().send(RegistryClient.SNAPSHOT_PREFIX + from, registry.snapshot().toJson());
-              }
+            vertx.eventBus().<JsonObject>consumer(RegistryClient.HELLO, m -> sendSnapshot(m.body().getString("from")))
+                .completion(),
+            // A member that (re)joins may have missed writes while it was cut off, as the others may have missed
+            // its own: each side of the join sends the other a snapshot (SPEC §2 rule 5, "starts or rejoins").
+            // A node just starting has no snapshot consumer yet and catches up on its own; nothing is lost then.
+            vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> {
+              metrics.counter("rendezvous_registry_join_snapshots_total", "Snapshots sent to a member that joined").inc();
+              sendSnapshot(m.body());
             }).completion()))
         .onSuccess(v -> vertx.eventBus().publish(RegistryClient.HELLO, new JsonObject().put("from", nodeId)))
         .compose(v -> {
@@ -105,6 +109,12 @@ public final class RegistryVerticle extends VerticleBase {
           return http.listen();
         })
         .onSuccess(server -> BoundPorts.record(vertx, HTTP_LISTENER, server.actualPort()));
+  }
+
+  private void sendSnapshot(String toNode) {
+    if (toNode != null && !nodeId.equals(toNode)) {
+      vertx.eventBus().send(RegistryClient.SNAPSHOT_PREFIX + toNode, registry.snapshot().toJson());
+    }
   }
 
   /** Pulls a snapshot from some other node, if there is one, and merges it both ways. */
