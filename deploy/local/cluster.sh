@@ -120,6 +120,12 @@ launch() { # INDEX: starts node I's process in its own session, so a Ctrl-C here
     >>"$dir/node.log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$dir/node.pid"
+  # Until the forked shell has exec'd, its command line is this script's, and node_pid would take the
+  # node for gone: wait (bounded) for the exec before anyone asks.
+  local deadline=$((SECONDS + 5))
+  while [[ -e /proc/$pid ]] && [[ -z $(node_pid "$i") ]] && ((SECONDS < deadline)); do
+    sleep 0.05
+  done
 }
 
 wait_ready() { # INDEX...: until each is ready; fails at once when one exits
