@@ -50,6 +50,7 @@ public final class UdpVerticle extends VerticleBase {
   private Metrics.Counter oversize;
   private Metrics.Counter listsSent;
   private Metrics.Counter listsOverBudget;
+  private Metrics.Counter listsFailed;
   private Metrics.Counter listBytes;
 
   @Override
@@ -71,6 +72,7 @@ public final class UdpVerticle extends VerticleBase {
     oversize = m.counter("rendezvous_s0_oversize_total", "S0 datagrams longer than 1024 bytes (read truncated, as the original)");
     listsSent = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "sent");
     listsOverBudget = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "over_budget");
+    listsFailed = m.counter("rendezvous_s0_lists_total", "S0 LIST requests", "result", "failed");
     listBytes = m.counter("rendezvous_s0_list_bytes_total", "S0 LIST reply bytes sent");
     m.gauge("rendezvous_s0_budget_tracked_destinations", "Destinations with a partly spent S0 reply budget", budget::tracked);
 
@@ -142,6 +144,9 @@ public final class UdpVerticle extends VerticleBase {
       listsSent.inc();
       listBytes.add(reply.length());
       socket.send(reply, sender);
-    }).onFailure(e -> LOG.warning("S0 LIST for " + sender + " failed: " + e));
+    }).onFailure(e -> {
+      listsFailed.inc();
+      LOG.warning("S0 LIST for " + sender + " failed: " + e);
+    });
   }
 }

@@ -80,6 +80,17 @@ class UdpRateLimitTest {
     return metric("rendezvous_s0_dropped_total", "reason", "rate_limited");
   }
 
+  /** Bad outcomes are counted too: this node has no registry, so a LIST cannot be answered. */
+  @Test
+  void aListTheRegistryCannotAnswerIsCountedAsFailed() throws Exception {
+    long before = metric("rendezvous_s0_lists_total", "result", "failed");
+    try (DatagramSocket s = socketOn("127.0.0.60")) {
+      send(s, "LIST".getBytes(StandardCharsets.US_ASCII));
+      Poll.until(10_000, "the failed LIST counted",
+          () -> metric("rendezvous_s0_lists_total", "result", "failed") == before + 1 ? true : null);
+    }
+  }
+
   private static DatagramSocket socketOn(String loopbackAddress) throws IOException {
     return new DatagramSocket(new InetSocketAddress(InetAddress.getByName(loopbackAddress), 0));
   }
