@@ -30,6 +30,11 @@ public final class RegistryClient {
   public static final String WS_SEEN = "registry.ws.seen";
   /** Published by a registry once it serves, body {"from": nodeId}: every other node answers with its snapshot, so nodes that started together still converge. */
   public static final String HELLO = "registry.hello";
+  /**
+   * Per-node snapshot source, prefix + nodeId: when a member joins (or comes back after a split) each side
+   * pulls the other's snapshot here. Body: {"from": nodeId}. Reply: a snapshot in the {@link ReplicationMessage} shape.
+   */
+  public static final String SYNC_PREFIX = "registry.sync.";
   /** Per-node address where a node receives the snapshots answering its HELLO: prefix + nodeId. Body: a snapshot. */
   public static final String SNAPSHOT_PREFIX = "registry.snapshot.";
 

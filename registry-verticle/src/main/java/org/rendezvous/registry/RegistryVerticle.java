@@ -30,6 +30,9 @@ import java.util.logging.Logger;
 public final class RegistryVerticle extends VerticleBase {
 
   private static final Logger LOG = Logger.getLogger(RegistryVerticle.class.getName());
+  /** How long a joined member's snapshot is asked for: 60 attempts, 500 ms apart. */
+  private static final int JOIN_SYNC_ATTEMPTS = 60;
+  private static final long JOIN_SYNC_RETRY_MS = 500;
   public static final String HTTP_LISTENER = "s2-http";
 
   private RegistryConfig cfg;
@@ -87,13 +90,12 @@ public final class RegistryVerticle extends VerticleBase {
                 m -> registry.mergeSnapshot(ReplicationMessage.fromJson(m.body()))).completion(),
             vertx.eventBus().<JsonObject>consumer(RegistryClient.HELLO, m -> sendSnapshot(m.body().getString("from")))
                 .completion(),
+            vertx.eventBus().<JsonObject>consumer(RegistryClient.SYNC_PREFIX + nodeId, m -> m.reply(registry.snapshot().toJson()))
+                .completion(),
             // A member that (re)joins may have missed writes while it was cut off, as the others may have missed
-            // its own: each side of the join sends the other a snapshot (SPEC §2 rule 5, "starts or rejoins").
-            // A node just starting has no snapshot consumer yet and catches up on its own; nothing is lost then.
-            vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> {
-              metrics.counter("rendezvous_registry_join_snapshots_total", "Snapshots sent to a member that joined").inc();
-              sendSnapshot(m.body());
-            }).completion()))
+            // its own: each side of the join pulls the other's snapshot (SPEC §2 rule 5, "starts or rejoins").
+            vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> pullFrom(m.body(), metrics, 0))
+                .completion()))
         .onSuccess(v -> vertx.eventBus().publish(RegistryClient.HELLO, new JsonObject().put("from", nodeId)))
         .compose(v -> {
           timers.add(vertx.setPeriodic(cfg.commitDelayMs(), id -> publish(metrics)));
@@ -115,6 +117,30 @@ public final class RegistryVerticle extends VerticleBase {
     if (toNode != null && !nodeId.equals(toNode)) {
       vertx.eventBus().send(RegistryClient.SNAPSHOT_PREFIX + toNode, registry.snapshot().toJson());
     }
+  }
+
+  /**
+   * Merges the snapshot of a member that joined. Its registry may not serve yet (a node starting, or one
+   * whose event-bus addresses are still being restored after a merge): ask again, for a bounded time.
+   */
+  private void pullFrom(String member, Metrics metrics, int attempt) {
+    if (member == null || member.equals(nodeId)) {
+      return;
+    }
+    DeliveryOptions opts = new DeliveryOptions().setSendTimeout(cfg.syncTimeoutMs());
+    vertx.eventBus().<JsonObject>request(RegistryClient.SYNC_PREFIX + member, new JsonObject().put("from", nodeId), opts)
+        .onSuccess(reply -> {
+          registry.mergeSnapshot(ReplicationMessage.fromJson(reply.body()));
+          metrics.counter("rendezvous_registry_join_syncs_total", "Snapshots merged from a member that joined").inc();
+          LOG.info("registry merged the snapshot of member " + member);
+        })
+        .onFailure(e -> {
+          if (attempt + 1 < JOIN_SYNC_ATTEMPTS) {
+            vertx.setTimer(JOIN_SYNC_RETRY_MS, id -> pullFrom(member, metrics, attempt + 1)); // undeploy cancels it
+          } else {
+            LOG.warning("registry: no snapshot from member " + member + " after " + JOIN_SYNC_ATTEMPTS + " attempts: " + e);
+          }
+        });
   }
 
   /** Pulls a snapshot from some other node, if there is one, and merges it both ways. */

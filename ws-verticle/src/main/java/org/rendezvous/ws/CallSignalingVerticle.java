@@ -65,7 +65,9 @@ public final class CallSignalingVerticle extends VerticleBase {
           registry.gauge("rendezvous_ws_calls", "S3 active calls of this node's users (each side counted)", hub::callCount);
           MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(UserDirectory.USERS_CHANGED, hub::onUsersChanged);
           MessageConsumer<String> nodeLeft = vertx.eventBus().localConsumer(ClusterEvents.NODE_LEFT, m -> hub.onNodeLeft(m.body()));
-          return Future.join(changes.completion(), nodeLeft.completion());
+          MessageConsumer<String> nodeJoined = vertx.eventBus().localConsumer(ClusterEvents.NODE_JOINED,
+              m -> hub.onNodeJoined(m.body()));
+          return Future.join(changes.completion(), nodeLeft.completion(), nodeJoined.completion());
         })
         .compose(v -> hub.loadExisting(this::liveNodes))
         .compose(v -> {

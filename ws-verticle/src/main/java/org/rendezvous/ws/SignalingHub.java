@@ -63,8 +63,9 @@ final class SignalingHub {
   /** Monotonic (System.nanoTime): a wall clock stepping back must not hold pushes back. */
   private long lastPushNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   /**
-   * Nodes that left the cluster (node ids are never reused). A join one of them published just before it
-   * died can arrive after its users were dropped here; it must not bring them back.
+   * Nodes that left the cluster and have not joined again (a member cut off by a split comes back under
+   * the same id). A join one of them published just before it left can arrive after its users were
+   * dropped here; it must not bring them back.
    */
   private final Set<String> deadNodes = new HashSet<>();
 
@@ -473,6 +474,11 @@ final class SignalingHub {
       // Its home node ends its calls; one accepted here while it was leaving never reached that node.
       endCallsWith(List.of(u));
     }
+  }
+
+  /** A member joined, or came back after a split: its joins count again. */
+  void onNodeJoined(String node) {
+    deadNodes.remove(node);
   }
 
   /** A cluster member died or left: its users are gone, their names free, their calls over (SPEC §2 rule 4). */

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.testkit.ClusterTestKit;
 
 import java.util.ArrayList;
@@ -261,6 +262,13 @@ class CallSignalingClusterTest {
         assertEquals("n-bob", bobAgain.register("n-bob", "2b").getString("username"), "the dead node's names are free");
         assertEquals("n-dave", daveAgain.register("n-dave", "3b").getString("username"));
         alice.awaitList("n-alice", "n-bob", "n-dave");
+
+        // The same node back after a split (it keeps its id): what it announces counts again.
+        pair.get(0).eventBus().publish(ClusterEvents.NODE_JOINED, doomedId, new DeliveryOptions().setLocalOnly(true));
+        pair.get(0).eventBus().publish(UserDirectory.USERS_CHANGED,
+            UserDirectory.event("join", new OnlineUser("n-back", "\"8\"", doomedId, Long.MAX_VALUE / 2 + 1)),
+            new DeliveryOptions().addHeader(UserDirectory.FROM, doomedId));
+        alice.awaitList("n-alice", "n-bob", "n-dave", "n-back");
       }
     }
   }
