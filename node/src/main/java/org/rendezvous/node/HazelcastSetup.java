@@ -24,9 +24,13 @@ final class HazelcastSetup {
     hz.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(c.waitBeforeJoinSeconds()));
     hz.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(c.heartbeatSeconds()));
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(c.maxNoHeartbeatSeconds()));
-    // Hazelcast's own default waits 5 minutes before the first attempt to heal a split.
-    hz.setProperty("hazelcast.merge.first.run.delay.seconds", Integer.toString(c.mergeDelaySeconds()));
-    hz.setProperty("hazelcast.merge.next.run.delay.seconds", Integer.toString(c.mergeDelaySeconds()));
+    // Hazelcast's own default waits 5 minutes before the first attempt to heal a split. A config file's own
+    // merge settings win.
+    for (String merge : new String[] {"hazelcast.merge.first.run.delay.seconds", "hazelcast.merge.next.run.delay.seconds"}) {
+      if (hz.getProperty(merge) == null) {
+        hz.setProperty(merge, Integer.toString(c.mergeDelaySeconds()));
+      }
+    }
     if (!c.configFile().isBlank()) {
       if (hz.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled() && c.waitBeforeJoinSeconds() < 1) {
         throw new IllegalArgumentException("cluster.waitBeforeJoinSeconds must be >= 1 with a kubernetes join in "

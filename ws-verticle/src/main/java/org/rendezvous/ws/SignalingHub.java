@@ -44,6 +44,8 @@ import static org.rendezvous.ws.UserDirectory.CALL_STOP;
 final class SignalingHub {
 
   private static final Logger LOG = Logger.getLogger(SignalingHub.class.getName());
+  /** How long a remote user's own call_ended may trail its leave event. */
+  static final long LEAVE_CALL_GRACE_MS = 1_000;
 
   private final Vertx vertx;
   private final Context context;
@@ -471,8 +473,14 @@ final class SignalingHub {
       scheduleOnlineUsers();
     }
     if (!join && online.get(u.username()) == null) {
-      // Its home node ends its calls; one accepted here while it was leaving never reached that node.
-      endCallsWith(List.of(u));
+      // Its home node sends call_ended for the calls it knows, and that message may come just after this
+      // event. A call accepted here while the user was leaving never reached that node: end what is still
+      // open once the home node's call_ended had its time to arrive, so no partner hears it twice.
+      vertx.setTimer(LEAVE_CALL_GRACE_MS, id -> {
+        if (online.get(u.username()) == null && !localUsers.containsKey(u.username())) {
+          endCallsWith(List.of(u));
+        }
+      });
     }
   }
 

@@ -19,7 +19,8 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param pingIntervalMs             server ping period per connection
  * @param pongTimeoutMs              a connection whose ping is unanswered this long is closed (1011)
  * @param idleTimeoutMs              a TCP connection with no traffic either way this long is closed: an HTTP request
- *                                   never finished, an idle keep-alive (a WebSocket always has the pings); above pingIntervalMs
+ *                                   never finished, an idle keep-alive (a WebSocket always has the pings); above
+ *                                   pingIntervalMs + pongTimeoutMs, by default their sum + 20 s
  * @param maxMessageBytes            largest WebSocket message (and frame) accepted; larger ones close the connection (1009)
  * @param maxConnections             open WebSockets beyond this are refused at the handshake (503)
  * @param maxNameBytes               longest username and user_id (its JSON text) accepted at register, in UTF-8 bytes
@@ -75,7 +76,8 @@ public record WsConfig(
         intOf(effective, "port", 8765),
         longOf(effective, "pingIntervalMs", 20_000),
         longOf(effective, "pongTimeoutMs", 20_000),
-        longOf(effective, "idleTimeoutMs", 60_000),
+        longOf(effective, "idleTimeoutMs",
+            longOf(effective, "pingIntervalMs", 20_000) + longOf(effective, "pongTimeoutMs", 20_000) + 20_000),
         intOf(effective, "maxMessageBytes", 1 << 20),
         intOf(effective, "maxConnections", 50_000),
         intOf(effective, "maxNameBytes", 256),
@@ -95,9 +97,10 @@ public record WsConfig(
     if (c.pingIntervalMs < 10 || c.pongTimeoutMs < 10) {
       throw new IllegalArgumentException("ws.pingIntervalMs and ws.pongTimeoutMs must be >= 10");
     }
-    if (c.idleTimeoutMs <= c.pingIntervalMs) {
-      throw new IllegalArgumentException("ws.idleTimeoutMs must be > ws.pingIntervalMs (the pings keep a WebSocket busy), got "
-          + c.idleTimeoutMs);
+    if (c.idleTimeoutMs <= c.pingIntervalMs + c.pongTimeoutMs) {
+      // Pings are checked on a timer: the gap between two can exceed the interval, never interval + timeout.
+      throw new IllegalArgumentException("ws.idleTimeoutMs must be > ws.pingIntervalMs + ws.pongTimeoutMs (the pings keep a"
+          + " WebSocket busy), got " + c.idleTimeoutMs);
     }
     if (c.maxMessageBytes < 1024) {
       throw new IllegalArgumentException("ws.maxMessageBytes must be >= 1024");

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -177,6 +178,8 @@ class CallSignalingClusterTest {
       WsTestClient.callAccepted(bob, "d-bob", alice, "d-alice");
       alice.close();
       bob.awaitCallEndedAndList("d-alice", "d-bob");
+      // d-alice's node sends call_ended, and bob's node also ends calls on d-alice's leave: once, not twice.
+      assertNull(bob.pollSkippingLists("call_ended", 2 * SignalingHub.LEAVE_CALL_GRACE_MS));
     }
   }
 

@@ -157,6 +157,11 @@ class LogicTest {
     assertEquals(20_000, d.pingIntervalMs());
     assertEquals(20_000, d.pongTimeoutMs());
     assertEquals(1 << 20, d.maxMessageBytes());
+    assertEquals(60_000, d.idleTimeoutMs());
+    assertEquals(140_000, WsConfig.from(new JsonObject().put("pingIntervalMs", 60_000).put("pongTimeoutMs", 60_000), Map.of())
+        .idleTimeoutMs(), "a long keepalive moves the idle default with it");
+    assertThrows(IllegalArgumentException.class, () -> WsConfig.from(new JsonObject().put("idleTimeoutMs", 40_000), Map.of()),
+        "an idle timeout the keepalive cannot beat would close quiet WebSockets");
     assertFalse(d.authRequired());
     assertEquals(10000, WsConfig.from(new JsonObject().put("port", 9000), Map.of("PORT", "10000")).port(), "PORT wins");
     assertEquals(9000, WsConfig.from(new JsonObject().put("port", "9000"), Map.of("PORT", " ")).port());

@@ -16,6 +16,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** A real WebSocket client for tests: every text message it receives is queued in order. */
 final class WsTestClient implements AutoCloseable {
@@ -121,7 +122,6 @@ final class WsTestClient implements AutoCloseable {
     }
   }
 
-  /** Skips online_users lists until one holds exactly {@code names}, in that order. */
   /** {@code caller} calls {@code callee}, who accepts; each has seen its side of it. */
   static void callAccepted(WsTestClient caller, String callerName, WsTestClient callee, String calleeName) throws Exception {
     caller.send("{\"type\":\"call_request\",\"target_username\":\"" + calleeName + "\"}");
@@ -130,6 +130,7 @@ final class WsTestClient implements AutoCloseable {
     caller.nextSkippingLists("call_accepted");
   }
 
+  /** Skips online_users lists until one holds exactly {@code names}, in that order. */
   JsonObject awaitList(String... names) throws Exception {
     List<String> want = List.of(names);
     List<String> last = null;
@@ -160,6 +161,7 @@ final class WsTestClient implements AutoCloseable {
       String type = m.getString("type");
       if ("call_ended".equals(type)) {
         assertEquals(from, m.getString("from_username"));
+        assertFalse(ended, "call_ended came twice");
         ended = true;
       } else {
         assertEquals("online_users", type, "unexpected message " + m.encode());
