@@ -34,15 +34,9 @@ class CallSignalingNodeLossTest {
     try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
       NodeProcess.startCluster(a, b);
 
-      Client alice = Client.connect(http, a.wsPort);
-      Client bob = Client.connect(http, b.wsPort);
-      Client dave = Client.connect(http, b.wsPort);
-      alice.send("{\"type\":\"register\",\"username\":\"alice\",\"user_id\":\"ua\"}");
-      assertEquals("registered", alice.next().getString("type"));
-      bob.send("{\"type\":\"register\",\"username\":\"bob\",\"user_id\":\"ub\"}");
-      assertEquals("registered", bob.nextSkippingLists().getString("type"));
-      dave.send("{\"type\":\"register\",\"username\":\"dave\",\"user_id\":\"ud\"}");
-      assertEquals("registered", dave.nextSkippingLists().getString("type"));
+      Client alice = registered(a.wsPort, "alice");
+      Client bob = registered(b.wsPort, "bob");
+      Client dave = registered(b.wsPort, "dave");
       alice.awaitList(List.of("alice", "bob", "dave"));
 
       alice.send("{\"type\":\"call_request\",\"target_username\":\"bob\"}");
@@ -69,6 +63,38 @@ class CallSignalingNodeLossTest {
     }
   }
 
+  /**
+   * A member cut off while it keeps running (SIGSTOP past the heartbeat timeout) and merged back: each
+   * side had dropped the other's users, and lists them again once the split heals.
+   */
+  @Test
+  void afterASplitHealsEachSideListsTheOthersUsersAgain() throws Exception {
+    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject().put("cluster", new JsonObject().put("mergeDelaySeconds", 2)));
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
+      NodeProcess.startCluster(a, b);
+      Client alice = registered(a.wsPort, "alice");
+      Client bob = registered(b.wsPort, "bob");
+      alice.awaitList(List.of("alice", "bob"));
+      bob.awaitList(List.of("alice", "bob"));
+
+      b.pause();
+      alice.awaitList(List.of("alice")); // a dropped the silent member's users
+      b.resume();
+      bob.awaitList(List.of("bob")); // b, waking, found a silent for too long and dropped alice
+
+      alice.awaitList(List.of("alice", "bob"));
+      bob.awaitList(List.of("alice", "bob"));
+    }
+  }
+
+
+  /** A client of the S3 port {@code port}, registered as {@code name}. */
+  private Client registered(int port, String name) throws Exception {
+    Client c = Client.connect(http, port);
+    c.send("{\"type\":\"register\",\"username\":\"" + name + "\",\"user_id\":\"u-" + name + "\"}");
+    assertEquals("registered", c.nextSkippingLists().getString("type"));
+    return c;
+  }
 
   /** A JDK WebSocket client queueing every text message it receives. */
   private static final class Client implements WebSocket.Listener {

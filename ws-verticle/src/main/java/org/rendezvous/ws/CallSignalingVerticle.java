@@ -67,7 +67,9 @@ public final class CallSignalingVerticle extends VerticleBase {
           MessageConsumer<String> nodeLeft = vertx.eventBus().localConsumer(ClusterEvents.NODE_LEFT, m -> hub.onNodeLeft(m.body()));
           MessageConsumer<String> nodeJoined = vertx.eventBus().localConsumer(ClusterEvents.NODE_JOINED,
               m -> hub.onNodeJoined(m.body()));
-          return Future.join(changes.completion(), nodeLeft.completion(), nodeJoined.completion());
+          MessageConsumer<Object> ownUsers = vertx.eventBus().consumer(UserDirectory.NODE_USERS_PREFIX + nodeId,
+              m -> m.reply(hub.localUsersAsJoins()));
+          return Future.join(changes.completion(), nodeLeft.completion(), nodeJoined.completion(), ownUsers.completion());
         })
         .compose(v -> hub.loadExisting(this::liveNodes))
         .compose(v -> {

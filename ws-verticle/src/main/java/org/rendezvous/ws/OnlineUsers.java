@@ -2,9 +2,11 @@ package org.rendezvous.ws;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -19,6 +21,8 @@ public final class OnlineUsers {
   private final TreeMap<Long, OnlineUser> bySeq = new TreeMap<>();
   /** username → highest sequence number known to have left, with when (ms), for {@link #forgetLeavesOlderThan}. */
   private final Map<String, long[]> departed = new HashMap<>();
+  /** The departures {@link #leaveNode} recorded, by node: forgotten if that node turns out alive after all. */
+  private final Map<String, Set<String>> departedWithNode = new HashMap<>();
   private String usersJson;
 
   /** Adds or replaces a registration; false when it changed nothing or is older than what is known. */
@@ -65,6 +69,7 @@ public final class OnlineUsers {
         it.remove();
         byName.remove(u.username());
         departed.put(u.username(), new long[] {u.seq(), nowMs});
+        departedWithNode.computeIfAbsent(nodeId, k -> new HashSet<>()).add(u.username());
         removed.add(u);
       }
     }
@@ -72,6 +77,17 @@ public final class OnlineUsers {
       usersJson = null;
     }
     return removed;
+  }
+
+  /**
+   * {@code nodeId} was taken for dead but is back (a healed split): its users' registrations, dropped
+   * by {@link #leaveNode}, may join again.
+   */
+  public void forgetNodeLeft(String nodeId) {
+    Set<String> names = departedWithNode.remove(nodeId);
+    if (names != null) {
+      names.forEach(departed::remove);
+    }
   }
 
   public OnlineUser get(String username) {
@@ -98,6 +114,8 @@ public final class OnlineUsers {
   /** Forgets leaves older than {@code cutoffMs}: by then no event that could be overtaken by them is in flight. */
   public void forgetLeavesOlderThan(long cutoffMs) {
     departed.values().removeIf(g -> g[1] < cutoffMs);
+    departedWithNode.values().forEach(names -> names.retainAll(departed.keySet()));
+    departedWithNode.values().removeIf(Set::isEmpty);
   }
 
   int departedCount() {

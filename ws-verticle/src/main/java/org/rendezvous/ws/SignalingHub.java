@@ -12,6 +12,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.ByteBuffer;
@@ -46,6 +47,8 @@ final class SignalingHub {
   private static final Logger LOG = Logger.getLogger(SignalingHub.class.getName());
   /** How long a remote user's own call_ended may trail its leave event. */
   static final long LEAVE_CALL_GRACE_MS = 1_000;
+  /** Fetching a rejoined member's users: 60 attempts, 500 ms apart. */
+  private static final int REJOIN_FETCH_ATTEMPTS = 60;
 
   private final Vertx vertx;
   private final Context context;
@@ -484,9 +487,51 @@ final class SignalingHub {
     }
   }
 
-  /** A member joined, or came back after a split: its joins count again. */
+  /**
+   * A member joined. One this node had taken for dead is back (a healed split): its joins count again,
+   * and the users it kept meanwhile are fetched from it, as it fetches ours.
+   */
   void onNodeJoined(String node) {
-    deadNodes.remove(node);
+    if (deadNodes.remove(node)) {
+      online.forgetNodeLeft(node);
+      fetchUsersOf(node, 0);
+    }
+  }
+
+  /** Retries for a bounded time: right after a merge that member's addresses may not be reachable yet. */
+  private void fetchUsersOf(String node, int attempt) {
+    vertx.eventBus().<JsonArray>request(UserDirectory.NODE_USERS_PREFIX + node, null, new DeliveryOptions().setSendTimeout(5_000))
+        .onSuccess(reply -> {
+          if (deadNodes.contains(node)) {
+            return; // gone again meanwhile
+          }
+          long now = clock.millis();
+          boolean changed = false;
+          for (Object e : reply.body()) {
+            changed |= e instanceof JsonObject join && online.join(UserDirectory.fromEvent(join), now);
+          }
+          if (changed) {
+            scheduleOnlineUsers();
+          }
+        })
+        .onFailure(e -> {
+          if (attempt + 1 < REJOIN_FETCH_ATTEMPTS && !deadNodes.contains(node)) {
+            vertx.setTimer(500, id -> fetchUsersOf(node, attempt + 1));
+          } else {
+            LOG.warning("S3: could not fetch the users of node " + node + " after it rejoined: " + e);
+          }
+        });
+  }
+
+  /** This node's registered users, as join events (the reply at {@link UserDirectory#NODE_USERS_PREFIX}). */
+  JsonArray localUsersAsJoins() {
+    JsonArray out = new JsonArray();
+    localUsers.values().forEach(c -> {
+      if (c.user != null) {
+        out.add(UserDirectory.event("join", c.user));
+      }
+    });
+    return out;
   }
 
   /** A cluster member died or left: its users are gone, their names free, their calls over (SPEC §2 rule 4). */

@@ -33,6 +33,11 @@ public final class UserDirectory {
    */
   public static final String USERS_CHANGED = "ws.users.changed";
   /**
+   * A node's own registered users, prefix + node id: asked by a member that had taken this node for dead
+   * and sees it again (a healed split). Body: none. Reply: JsonArray of join events as on {@link #USERS_CHANGED}.
+   */
+  public static final String NODE_USERS_PREFIX = "ws.node.users.";
+  /**
    * First and last seen of S3 names for the registry (fire and forget, this node only). Body:
    * JsonObject {@code {"event":"register"|"leave","username":…,"user_id_json":…,"node":…,"ts":epochMillis}}.
    * No consumer is fine: the event is dropped.

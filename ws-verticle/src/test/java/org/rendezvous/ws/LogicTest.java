@@ -64,6 +64,19 @@ class LogicTest {
   }
 
   @Test
+  void aNodeBackAfterASplitMayBringItsUsersBack() {
+    OnlineUsers online = new OnlineUsers();
+    online.join(user("a", "n1", 1), 0);
+    online.join(user("b", "n2", 2), 0);
+    online.leaveNode("n1", 5);
+    online.leave("b", 2, 5); // an ordinary leave is not the node's: it stays remembered
+    online.forgetNodeLeft("n1");
+    assertTrue(online.join(user("a", "n1", 1), 6), "the same registration, announced again by its node");
+    assertFalse(online.join(user("b", "n2", 2), 6));
+    assertEquals(List.of("a"), names(online));
+  }
+
+  @Test
   void callBookTracksBothDirectionsAndEndsCallsOfLeavers() {
     CallBook calls = new CallBook();
     calls.start("alice", "bob");
