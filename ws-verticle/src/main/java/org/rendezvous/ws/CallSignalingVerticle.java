@@ -44,6 +44,7 @@ public final class CallSignalingVerticle extends VerticleBase {
   private WsConfig cfg;
   private SignalingMetrics metrics;
   private SourceRateLimiter handshakeLimiter;
+  private SourceRateLimiter connectLimiter;
   private SignalingHub hub;
   private HttpServer server;
   private final ArrayList<Long> timers = new ArrayList<>();
@@ -55,6 +56,11 @@ public final class CallSignalingVerticle extends VerticleBase {
     Metrics registry = Metrics.of(vertx);
     metrics = new SignalingMetrics(registry);
     handshakeLimiter = SourceRateLimiter.forListener(vertx, cfg.handshakeRateLimit(), LISTENER);
+    // Each connection holds a descriptor before any handshake: a source may open twice its handshake budget.
+    SourceRateLimiter.Limits hs = cfg.handshakeRateLimit();
+    connectLimiter = SourceRateLimiter.forListener(vertx, new SourceRateLimiter.Limits(
+        (int) Math.min(Integer.MAX_VALUE, 2L * hs.perSecond()), (int) Math.min(Integer.MAX_VALUE, 2L * hs.burst()),
+        hs.maxSources()), LISTENER + "-tcp");
     RegisterAuth auth = RegisterAuth.create(vertx, cfg);
     return UserDirectory.open(vertx, nodeId)
         .compose(directory -> {
@@ -78,8 +84,17 @@ public final class CallSignalingVerticle extends VerticleBase {
               .setPort(cfg.port())
               .setIdleTimeout((int) Math.min(Integer.MAX_VALUE, cfg.idleTimeoutMs()))
               .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+              // HTTP/1.1 only (WebSockets and the health answer): without the HTTP/2 cleartext sniffing, a
+              // connection exists, and is counted and limited, from its accept, not from its first bytes.
+              .setHttp2ClearTextEnabled(false)
               .setMaxWebSocketFrameSize(cfg.maxMessageBytes())
               .setMaxWebSocketMessageSize(cfg.maxMessageBytes()));
+          server.connectionHandler(conn -> {
+            if (!connectLimiter.tryAcquire(SourceRateLimiter.keyOf(conn.remoteAddress().hostAddress()), System.nanoTime())) {
+              metrics.connectsRateLimited.inc();
+              conn.close();
+            }
+          });
           server.requestHandler(this::onHttpRequest);
           server.webSocketHandshakeHandler(this::onHandshake);
           server.webSocketHandler(this::onWebSocket);

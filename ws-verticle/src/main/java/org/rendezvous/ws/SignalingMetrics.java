@@ -25,6 +25,7 @@ final class SignalingMetrics {
   final Metrics.Counter connectionsOpened;
   final Metrics.Counter connectionsRefused;
   final Metrics.Counter handshakesRateLimited;
+  final Metrics.Counter connectsRateLimited;
   final Metrics.Counter keepaliveTimeouts;
   final Metrics.Counter protocolErrors;
   final Metrics.Counter registrations;
@@ -40,6 +41,8 @@ final class SignalingMetrics {
   SignalingMetrics(Metrics m) {
     connectionsOpened = m.counter("rendezvous_ws_connections_total", "S3 WebSocket connections accepted");
     connectionsRefused = m.counter("rendezvous_ws_connections_refused_total", "S3 WebSocket handshakes refused at ws.maxConnections");
+    connectsRateLimited = m.counter("rendezvous_ws_connects_rate_limited_total",
+        "TCP connections to the S3 port closed at once: their source was over twice its handshake budget");
     handshakesRateLimited = m.counter("rendezvous_ws_handshakes_rate_limited_total",
         "S3 WebSocket handshakes refused (429) over the source's ws.handshakeRateLimit");
     keepaliveTimeouts = m.counter("rendezvous_ws_keepalive_timeouts_total", "S3 connections closed for an unanswered ping");

@@ -10,6 +10,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rendezvous.common.Metrics;
 
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -65,5 +71,33 @@ class WsHandshakeRateLimitTest {
       assertEquals("registered", other.register("other-source", "1").getString("type"), "another address keeps its own budget");
     }
     assertEquals(before + 1, Metrics.of(node).value("rendezvous_ws_handshakes_rate_limited_total"));
+  }
+  @Test
+  void tcpConnectionsBeyondTwiceTheHandshakeBudgetAreClosedAtOnce() throws Exception {
+    long before = Metrics.of(node).value("rendezvous_ws_connects_rate_limited_total");
+    List<Socket> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 2 * BURST; i++) {
+        held.add(silentConnection("127.0.0.4")); // within the budget: kept (until the idle timeout)
+      }
+      try (Socket over = silentConnection("127.0.0.4")) {
+        over.setSoTimeout(10_000);
+        assertEquals(-1, over.getInputStream().read(), "over the budget: closed without a byte");
+      }
+      assertEquals(before + 1, Metrics.of(node).value("rendezvous_ws_connects_rate_limited_total"));
+      held.get(0).setSoTimeout(300);
+      assertThrows(SocketTimeoutException.class, () -> held.get(0).getInputStream().read(), "one within the budget stays open");
+    } finally {
+      for (Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
+  private static Socket silentConnection(String localIp) throws Exception {
+    Socket s = new Socket();
+    s.bind(new InetSocketAddress(localIp, 0));
+    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+    return s;
   }
 }
