@@ -120,8 +120,9 @@ public final class RegistryVerticle extends VerticleBase {
   }
 
   /**
-   * Merges the snapshot of a member that joined. Its registry may not serve yet (a node starting, or one
-   * whose event-bus addresses are still being restored after a merge): ask again, for a bounded time.
+   * Merges the snapshot of a member that joined, then sends it ours. Its registry may not serve yet (a node
+   * starting, or one whose event-bus addresses are still being restored after a merge): ask again, for a
+   * bounded time.
    */
   private void pullFrom(String member, Metrics metrics, int attempt) {
     if (member == null || member.equals(nodeId)) {
@@ -133,6 +134,9 @@ public final class RegistryVerticle extends VerticleBase {
           registry.mergeSnapshot(ReplicationMessage.fromJson(reply.body()));
           metrics.counter("rendezvous_registry_join_syncs_total", "Snapshots merged from a member that joined").inc();
           LOG.info("registry merged the snapshot of member " + member);
+          // Its registry answers, so it receives now: hand it ours too. Writes published here before this
+          // node saw its subscriptions (right after it started) would otherwise never reach it.
+          sendSnapshot(member);
         })
         .onFailure(e -> {
           if (attempt + 1 < JOIN_SYNC_ATTEMPTS) {
