@@ -1,6 +1,8 @@
 package org.rendezvous.pairing;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.vertx.core.Future;
@@ -163,11 +165,18 @@ public final class PairingVerticle extends VerticleBase {
     });
     // A client may shut down its sending side once the hello is out (printf ... | nc does); it still reads
     // the reply, as the original server, which never read past the hello, gave it. See onInputEnd.
-    NetSocketInternal internal = (NetSocketInternal) socket;
-    internal.channelHandlerContext().channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-    internal.eventHandler(event -> {
-      if (event instanceof ChannelInputShutdownEvent) {
-        onInputEnd(c);
+    ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
+    vertxHandler.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    // A Netty handler ahead of Vert.x's takes only this event: the socket's own event handler would also
+    // take, and swallow, the graceful-shutdown events Vert.x sends its connections.
+    vertxHandler.pipeline().addBefore(vertxHandler.name(), "s1-half-close", new ChannelInboundHandlerAdapter() {
+      @Override
+      public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof ChannelInputShutdownEvent) {
+          context.runOnContext(v -> onInputEnd(c));
+        } else {
+          ctx.fireUserEventTriggered(event);
+        }
       }
     });
     socket.handler(data -> onData(c, data));
