@@ -48,8 +48,9 @@ final class Registry {
    * even when that one was stamped by a clock ahead of ours (another node's, or ours before it stepped back).
    */
   private long nextVersion(long replaced) {
-    lastVersion = Math.max(clockMicros.getAsLong(), Math.max(lastVersion, replaced) + 1);
-    return lastVersion;
+    lastVersion = Math.max(clockMicros.getAsLong(), lastVersion + 1);
+    // Only this key jumps ahead: one entry from a fast clock must not carry its skew into every later write.
+    return Math.max(lastVersion, replaced + 1);
   }
 
   long nowMicros() {

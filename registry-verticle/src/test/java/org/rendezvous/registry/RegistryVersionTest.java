@@ -81,6 +81,23 @@ class RegistryVersionTest {
   }
 
   @Test
+  void anEntryFromAFastClockDoesNotPushAheadTheVersionsOfOtherKeys() throws Exception {
+    Registry registry = registry();
+    long ahead = clock.get() + HOUR_MICROS;
+    ReplicationMessage fromAhead = new ReplicationMessage("ahead", List.of(),
+        List.of(new PeerRecord("fast", "f", "198.51.100.2", 2, true, ahead, ahead, "ahead")), List.of());
+    OnContext.call(context, () -> {
+      registry.applyReplicated(fromAhead);
+      return null;
+    });
+    OnContext.call(context, () -> registry.register("fast", "f", "198.51.100.2", 3)).await(30, TimeUnit.SECONDS);
+    OnContext.call(context, () -> registry.register("other", "o", "198.51.100.3", 4)).await(30, TimeUnit.SECONDS);
+
+    assertTrue(index.peer("fast").version() > ahead, "the fast entry's own key moves past it");
+    assertTrue(index.peer("other").version() < ahead, "another key keeps this node's time");
+  }
+
+  @Test
   void aNodeRestartedWithItsClockSteppedBackStillReplacesWhatItWroteBefore() throws Exception {
     Registry before = registry();
     OnContext.call(context, () -> before.register("p1", "bob", "198.51.100.2", 1)).await(30, TimeUnit.SECONDS);
