@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.common.Metrics;
 import org.rendezvous.registry.RegistryClient;
 import org.rendezvous.testkit.Poll;
 
@@ -17,6 +18,7 @@ import java.sql.Statement;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * S3 names reach the registry (the WebSocket service's {@link RegistryClient#WS_SEEN} events):
@@ -80,5 +82,16 @@ class WsNamesRegistryTest {
       String r = row(db, "carol");
       return "42,1000,12000".equals(r) ? r : null;
     }));
+  }
+
+  @Test
+  void aNameSqliteWouldStoreChangedIsCountedNotKept() throws Exception {
+    a = NodeFixture.start(NodeFixture.singleNode(Files.createDirectories(dir.resolve("a"))));
+    seen(a, "register", "x\ud800y", "\"1\"", 1_000); // half a surrogate pair: SQLite would keep "x?y"
+    seen(a, "register", "dan", "\"2\"", 1_000);
+    Path db = dir.resolve("a").resolve("rendezvous.db");
+    Poll.until(10_000, "the name after it stored", () -> row(db, "dan"));
+    assertNull(row(db, "x?y"));
+    assertEquals(1, Metrics.of(a.vertx()).value("rendezvous_registry_ws_names_unstorable_total"));
   }
 }

@@ -71,7 +71,8 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
     return null;
   }
 
-  private static boolean hasLoneSurrogate(String s) {
+  /** True when {@code s} holds half a surrogate pair: text no UTF-8 store can keep as it is. */
+  static boolean hasLoneSurrogate(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {

@@ -74,11 +74,17 @@ public final class RegistryVerticle extends VerticleBase {
           });
           MessageConsumer<Integer> list = vertx.eventBus().localConsumer(RegistryClient.LIST, m ->
               m.reply(Buffer.buffer(index.renderList(registry.nowMicros() / 1_000_000L, m.body()))));
+          Metrics.Counter unstorable = metrics.counter("rendezvous_registry_ws_names_unstorable_total",
+              "S3 names not kept: half a surrogate pair in the name or user id, which SQLite would store changed");
           MessageConsumer<JsonObject> wsSeen = vertx.eventBus().localConsumer(RegistryClient.WS_SEEN, m -> {
             JsonObject b = m.body();
             if (b.getValue("username") instanceof String u && b.getValue("user_id_json") instanceof String id
                 && b.getValue("ts") instanceof Number ts) {
-              registry.wsSeen(u, id, ts.longValue());
+              if (RegisterRequest.hasLoneSurrogate(u) || RegisterRequest.hasLoneSurrogate(id)) {
+                unstorable.inc();
+              } else {
+                registry.wsSeen(u, id, ts.longValue());
+              }
             }
           });
           return Future.join(replicate.completion(), heartbeat.completion(), list.completion(), wsSeen.completion());
