@@ -14,6 +14,7 @@ import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.LocalCodec;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.RetriedRequest;
 import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.registry.store.RegistryStore;
 
@@ -100,7 +101,7 @@ public final class RegistryVerticle extends VerticleBase {
                 .completion(),
             // A member that (re)joins may have missed writes while it was cut off, as the others may have missed
             // its own: each side of the join pulls the other's snapshot (SPEC §2 rule 5, "starts or rejoins").
-            vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> pullFrom(m.body(), metrics, 0))
+            vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> pullFrom(m.body(), metrics))
                 .completion()))
         .onSuccess(v -> vertx.eventBus().publish(RegistryClient.HELLO, new JsonObject().put("from", nodeId)))
         .compose(v -> {
@@ -130,12 +131,13 @@ public final class RegistryVerticle extends VerticleBase {
    * starting, or one whose event-bus addresses are still being restored after a merge): ask again, for a
    * bounded time.
    */
-  private void pullFrom(String member, Metrics metrics, int attempt) {
+  private void pullFrom(String member, Metrics metrics) {
     if (member == null || member.equals(nodeId)) {
       return;
     }
     DeliveryOptions opts = new DeliveryOptions().setSendTimeout(cfg.syncTimeoutMs());
-    vertx.eventBus().<JsonObject>request(RegistryClient.SYNC_PREFIX + member, new JsonObject().put("from", nodeId), opts)
+    RetriedRequest.<JsonObject>send(vertx, RegistryClient.SYNC_PREFIX + member, new JsonObject().put("from", nodeId), opts,
+            JOIN_SYNC_ATTEMPTS, JOIN_SYNC_RETRY_MS, () -> true)
         .onSuccess(reply -> {
           registry.mergeSnapshot(ReplicationMessage.fromJson(reply.body()));
           metrics.counter("rendezvous_registry_join_syncs_total", "Snapshots merged from a member that joined").inc();
@@ -144,13 +146,8 @@ public final class RegistryVerticle extends VerticleBase {
           // node saw its subscriptions (right after it started) would otherwise never reach it.
           sendSnapshot(member);
         })
-        .onFailure(e -> {
-          if (attempt + 1 < JOIN_SYNC_ATTEMPTS) {
-            vertx.setTimer(JOIN_SYNC_RETRY_MS, id -> pullFrom(member, metrics, attempt + 1)); // undeploy cancels it
-          } else {
-            LOG.warning("registry: no snapshot from member " + member + " after " + JOIN_SYNC_ATTEMPTS + " attempts: " + e);
-          }
-        });
+        .onFailure(e -> LOG.warning("registry: no snapshot from member " + member + " after " + JOIN_SYNC_ATTEMPTS
+            + " attempts: " + e));
   }
 
   /** Pulls a snapshot from some other node, if there is one, and merges it both ways. */

@@ -14,6 +14,7 @@ import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.RetriedRequest;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -49,6 +50,7 @@ final class SignalingHub {
   static final long LEAVE_CALL_GRACE_MS = 1_000;
   /** Fetching a rejoined member's users: 60 attempts, 500 ms apart. */
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
+  private static final long REJOIN_FETCH_RETRY_MS = 500;
 
   private final Vertx vertx;
   private final Context context;
@@ -494,13 +496,14 @@ final class SignalingHub {
   void onNodeJoined(String node) {
     if (deadNodes.remove(node)) {
       online.forgetNodeLeft(node);
-      fetchUsersOf(node, 0);
+      fetchUsersOf(node);
     }
   }
 
   /** Retries for a bounded time: right after a merge that member's addresses may not be reachable yet. */
-  private void fetchUsersOf(String node, int attempt) {
-    vertx.eventBus().<JsonArray>request(UserDirectory.NODE_USERS_PREFIX + node, null, new DeliveryOptions().setSendTimeout(5_000))
+  private void fetchUsersOf(String node) {
+    RetriedRequest.<JsonArray>send(vertx, UserDirectory.NODE_USERS_PREFIX + node, null, new DeliveryOptions().setSendTimeout(5_000),
+            REJOIN_FETCH_ATTEMPTS, REJOIN_FETCH_RETRY_MS, () -> !deadNodes.contains(node))
         .onSuccess(reply -> {
           if (deadNodes.contains(node)) {
             return; // gone again meanwhile
@@ -514,13 +517,7 @@ final class SignalingHub {
             scheduleOnlineUsers();
           }
         })
-        .onFailure(e -> {
-          if (attempt + 1 < REJOIN_FETCH_ATTEMPTS && !deadNodes.contains(node)) {
-            vertx.setTimer(500, id -> fetchUsersOf(node, attempt + 1));
-          } else {
-            LOG.warning("S3: could not fetch the users of node " + node + " after it rejoined: " + e);
-          }
-        });
+        .onFailure(e -> LOG.warning("S3: could not fetch the users of node " + node + " after it rejoined: " + e));
   }
 
   /** This node's registered users, as join events (the reply at {@link UserDirectory#NODE_USERS_PREFIX}). */
