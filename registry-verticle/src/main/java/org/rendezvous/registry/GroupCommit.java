@@ -114,5 +114,4 @@ final class GroupCommit {
     failed.addNewer(pending);
     pending = failed;
   }
-
 }

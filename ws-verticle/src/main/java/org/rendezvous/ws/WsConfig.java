@@ -71,13 +71,14 @@ public record WsConfig(
     if (portEnv != null && !portEnv.isBlank()) {
       effective = json.copy().put("port", portEnv);
     }
+    long pingIntervalMs = longOf(effective, "pingIntervalMs", 20_000);
+    long pongTimeoutMs = longOf(effective, "pongTimeoutMs", 20_000);
     WsConfig c = new WsConfig(
         stringOf(effective, "host", "0.0.0.0"),
         intOf(effective, "port", 8765),
-        longOf(effective, "pingIntervalMs", 20_000),
-        longOf(effective, "pongTimeoutMs", 20_000),
-        longOf(effective, "idleTimeoutMs",
-            longOf(effective, "pingIntervalMs", 20_000) + longOf(effective, "pongTimeoutMs", 20_000) + 20_000),
+        pingIntervalMs,
+        pongTimeoutMs,
+        longOf(effective, "idleTimeoutMs", pingIntervalMs + pongTimeoutMs + 20_000),
         intOf(effective, "maxMessageBytes", 1 << 20),
         intOf(effective, "maxConnections", 50_000),
         intOf(effective, "maxNameBytes", 256),
