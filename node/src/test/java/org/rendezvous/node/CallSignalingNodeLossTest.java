@@ -4,17 +4,20 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.testkit.Poll;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * S3 across node processes: kill -9 of the node holding one side of a call (no shutdown hook,
@@ -69,7 +72,7 @@ class CallSignalingNodeLossTest {
    */
   @Test
   void afterASplitHealsEachSideListsTheOthersUsersAgain() throws Exception {
-    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject().put("cluster", new JsonObject().put("mergeDelaySeconds", 2)));
+    List<NodeProcess> nodes = NodeProcess.twoMembersQuickToMerge(dir, new JsonObject());
     try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
       NodeProcess.startCluster(a, b);
       Client alice = registered(a.wsPort, "alice");
@@ -87,11 +90,76 @@ class CallSignalingNodeLossTest {
     }
   }
 
+  /**
+   * A name taken on each side of a split (each side had freed the other's users): once it heals, every node
+   * keeps the newer registration, the older one's connection closes with 4409, and the name has one holder,
+   * also after the later check against the merged map. Which side merges into which is Hazelcast's choice, so
+   * both sides take a turn at being cut off.
+   */
+  @Test
+  void aNameTakenOnBothSidesOfASplitEndsWithTheNewerHolderWhenBWasCutOff() throws Exception {
+    nameTakenOnBothSidesOfASplit(false);
+  }
+
+  @Test
+  void aNameTakenOnBothSidesOfASplitEndsWithTheNewerHolderWhenAWasCutOff() throws Exception {
+    nameTakenOnBothSidesOfASplit(true);
+  }
+
+  private void nameTakenOnBothSidesOfASplit(boolean cutOffA) throws Exception {
+    List<NodeProcess> nodes = NodeProcess.twoMembersQuickToMerge(dir, new JsonObject());
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
+      NodeProcess.startCluster(a, b);
+      NodeProcess cut = cutOffA ? a : b;
+      NodeProcess kept = cutOffA ? b : a;
+      Client alice = registered(kept.wsPort, "alice");
+      registered(cut.wsPort, "bob");
+      Client older = registered(cut.wsPort, "twin", "older");
+      alice.awaitList(List.of("alice", "bob", "twin"));
+
+      cut.pause();
+      alice.awaitList(List.of("alice"));
+      // The kept side frees the cut-off node's names just after it drops its users from the list.
+      Client newer = Poll.until(10_000, "twin free on the kept side", () -> {
+        Client c = Client.connect(http, kept.wsPort);
+        c.send("{\"type\":\"register\",\"username\":\"twin\",\"user_id\":\"newer\"}");
+        return "registered".equals(c.nextSkippingLists().getString("type")) ? c : null;
+      });
+      alice.awaitList(List.of("alice", "twin"));
+      cut.resume();
+
+      assertEquals(4409, older.awaitClose(), "the older registration's connection is closed");
+      Poll.until(60_000, "one cluster again", () -> a.clusterSize() == 2 && b.clusterSize() == 2 ? true : null);
+      Poll.until(30_000, "both nodes to check their names against the merged map",
+          () -> kept.metric("rendezvous_ws_split_name_checks_total") >= 2 && cut.metric("rendezvous_ws_split_name_checks_total") >= 1
+              ? true : null);
+      assertFalse(newer.isClosed(), "the newer registration keeps its connection");
+      assertEquals(1, cut.metric("rendezvous_ws_names_lost_in_split_total"));
+      assertEquals(0, kept.metric("rendezvous_ws_names_lost_in_split_total"));
+
+      Client carol = registered(cut.wsPort, "carol");
+      JsonObject list = carol.awaitList(List.of("alice", "bob", "twin", "carol"));
+      assertEquals("newer", list.getJsonArray("users").getJsonObject(2).getString("user_id"), "the cut-off side lists the newer twin");
+      alice.awaitList(List.of("alice", "bob", "twin", "carol"));
+
+      Client taker = Client.connect(http, cut.wsPort);
+      taker.send("{\"type\":\"register\",\"username\":\"twin\",\"user_id\":\"x\"}");
+      assertEquals("Username already taken", taker.nextSkippingLists().getString("message"), "the name has a holder");
+      carol.send("{\"type\":\"offer\",\"target_username\":\"twin\",\"data\":{\"n\":1}}");
+      JsonObject offer = newer.nextSkippingLists();
+      assertEquals("offer", offer.getString("type"), "a message to the name reaches the one holder, from either node");
+      assertEquals("carol", offer.getString("from_username"));
+    }
+  }
 
   /** A client of the S3 port {@code port}, registered as {@code name}. */
   private Client registered(int port, String name) throws Exception {
+    return registered(port, name, "u-" + name);
+  }
+
+  private Client registered(int port, String name, String userId) throws Exception {
     Client c = Client.connect(http, port);
-    c.send("{\"type\":\"register\",\"username\":\"" + name + "\",\"user_id\":\"u-" + name + "\"}");
+    c.send("{\"type\":\"register\",\"username\":\"" + name + "\",\"user_id\":\"" + userId + "\"}");
     assertEquals("registered", c.nextSkippingLists().getString("type"));
     return c;
   }
@@ -102,6 +170,7 @@ class CallSignalingNodeLossTest {
     private static final long WAIT_MS = 20_000;
     private final LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
     private final StringBuilder partial = new StringBuilder();
+    private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
     private WebSocket ws;
 
     static Client connect(HttpClient http, int port) throws Exception {
@@ -119,6 +188,21 @@ class CallSignalingNodeLossTest {
       }
       webSocket.request(1);
       return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closeCode.complete(statusCode);
+      return null;
+    }
+
+    boolean isClosed() {
+      return closeCode.isDone();
+    }
+
+    /** The close code the server sent. */
+    int awaitClose() throws Exception {
+      return closeCode.get(WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
     void send(String text) throws Exception {
@@ -141,13 +225,14 @@ class CallSignalingNodeLossTest {
       return m;
     }
 
-    void awaitList(List<String> names) throws Exception {
+    /** Reads online_users lists until one holds {@code names}, in that order; returns it. */
+    JsonObject awaitList(List<String> names) throws Exception {
       while (true) {
         JsonObject m = next();
         assertEquals("online_users", m.getString("type"), m.encode());
         JsonArray users = m.getJsonArray("users");
         if (users.stream().map(u -> ((JsonObject) u).getString("username")).toList().equals(names)) {
-          return;
+          return m;
         }
       }
     }

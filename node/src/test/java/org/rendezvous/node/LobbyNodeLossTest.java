@@ -109,4 +109,46 @@ class LobbyNodeLossTest {
       assertEquals(2, b.metric("rendezvous_lobby_sessions"), "Safe and the new Doomed; nothing of A's");
     }
   }
+
+  /**
+   * A session name hosted on each side of a split (each side had freed the other's): once it heals, one session
+   * keeps the name (also after the later check against the merged map), the other's players hear
+   * error:session_timeout, and a player joining through the node whose session ended reaches the one left.
+   */
+  @Test
+  void aSessionNameHostedOnBothSidesOfASplitEndsWithOneSession() throws Exception {
+    // Players are not timed out while their node is stopped and catching up: only the split decides here.
+    JsonObject patientPlayers = new JsonObject().put("lobby", new JsonObject().put("playerTimeoutMs", 300_000));
+    List<NodeProcess> nodes = NodeProcess.twoMembersQuickToMerge(dir, patientPlayers);
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1);
+         Player hostOnA = new Player(); Player hostOnB = new Player(); Player joiner = new Player()) {
+      NodeProcess.startCluster(a, b);
+      Poll.until(30_000, "lobby ready", () -> b.metric("rendezvous_lobby_sessions") == 0 ? true : null);
+      assertEquals("i:OnB", hostOnB.request(b.lobbyPort, "h:Twin:OnB:4"));
+
+      b.pause();
+      Poll.until(30_000, "a to free b's session name", () -> a.metric("rendezvous_lobby_names_freed_total") == 1 ? true : null);
+      assertEquals("i:OnA", hostOnA.request(a.lobbyPort, "h:Twin:OnA:4"));
+      b.resume();
+
+      NodeProcess loser = Poll.until(60_000, "one of the two sessions to give the name up", () -> {
+        double lostA = a.metric("rendezvous_lobby_names_lost_in_split_total");
+        double lostB = b.metric("rendezvous_lobby_names_lost_in_split_total");
+        return lostA + lostB == 1 ? (lostA == 1 ? a : b) : null;
+      });
+      NodeProcess winner = loser == a ? b : a;
+      Player loserHost = loser == a ? hostOnA : hostOnB;
+      Player winnerHost = loser == a ? hostOnB : hostOnA;
+      String winnerName = loser == a ? "OnB" : "OnA";
+      assertEquals("error:session_timeout", loserHost.receive(loser.lobbyPort, 5_000), "the ended session's host is told");
+      Poll.until(30_000, "the kept session's name checked again against the merged map",
+          () -> winner.metric("rendezvous_lobby_split_name_checks_total") >= 2 ? true : null);
+      assertEquals(1, winner.metric("rendezvous_lobby_sessions") + loser.metric("rendezvous_lobby_sessions"));
+      assertEquals(1, a.metric("rendezvous_lobby_names_lost_in_split_total") + b.metric("rendezvous_lobby_names_lost_in_split_total"));
+
+      assertEquals("i:" + winnerName + ":Joiner", joiner.request(loser.lobbyPort, "c:Twin:Joiner"),
+          "through the node whose session ended, a join reaches the one left");
+      assertEquals("i:" + winnerName + ":Joiner", winnerHost.receive(winner.lobbyPort, 5_000));
+    }
+  }
 }

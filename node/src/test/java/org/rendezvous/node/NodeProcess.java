@@ -157,6 +157,14 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /**
+   * {@link #twoMembers} that look for each other every 2 s once cut off (cluster.mergeDelaySeconds), so a
+   * split made with {@link #pause} heals within seconds of {@link #resume}; {@code overrides} as there.
+   */
+  static List<NodeProcess> twoMembersQuickToMerge(Path dir, JsonObject overrides) throws IOException {
+    return twoMembers(dir, overrides.copy().put("cluster", new JsonObject().put("mergeDelaySeconds", 2)));
+  }
+
+  /**
    * Two node processes configured as members of one new cluster (not started), in {@code dir}/a and
    * {@code dir}/b; {@code overrides} is merged into both configs.
    */

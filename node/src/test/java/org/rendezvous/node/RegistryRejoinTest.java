@@ -22,8 +22,7 @@ class RegistryRejoinTest {
 
   @Test
   void aMemberDroppedWhileRunningGetsTheWritesItMissedWhenItRejoins() throws Exception {
-    JsonObject overrides = new JsonObject().put("cluster", new JsonObject().put("mergeDelaySeconds", 2));
-    List<NodeProcess> pair = NodeProcess.twoMembers(dir, overrides);
+    List<NodeProcess> pair = NodeProcess.twoMembersQuickToMerge(dir, new JsonObject());
     try (NodeProcess a = pair.get(0); NodeProcess b = pair.get(1)) {
       NodeProcess.startCluster(a, b);
       assertEquals(200, a.s2("POST", "/register", "{\"peer_id\":\"before\",\"username\":\"u\",\"port\":1}"));

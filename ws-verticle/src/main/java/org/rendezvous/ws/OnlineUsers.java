@@ -1,6 +1,7 @@
 package org.rendezvous.ws;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -12,63 +13,100 @@ import java.util.TreeMap;
 /**
  * This node's copy of the cluster's online users, in registration order, kept from the join and
  * leave events every node publishes. Events may arrive late or twice and from several nodes in any
- * interleaving: a username's newest registration (highest sequence number) wins, and a leave is
+ * interleaving: a username's newest registration ({@link OnlineUser#ORDER}) wins, and a leave is
  * remembered for a while so a join it overtook cannot bring a departed registration back.
  */
 public final class OnlineUsers {
 
+  /** The same node may reuse a sequence number after a healed split, for another name: the name keeps both. */
+  private static final Comparator<OnlineUser> LIST_ORDER = OnlineUser.ORDER.thenComparing(OnlineUser::username);
+
+  /** A registration known to have left, and when (ms), for {@link #forgetLeavesOlderThan}. */
+  private record Departure(OnlineUser registration, long atMs) {
+  }
+
   private final Map<String, OnlineUser> byName = new HashMap<>();
-  private final TreeMap<Long, OnlineUser> bySeq = new TreeMap<>();
-  /** username → highest sequence number known to have left, with when (ms), for {@link #forgetLeavesOlderThan}. */
-  private final Map<String, long[]> departed = new HashMap<>();
+  private final TreeMap<OnlineUser, OnlineUser> inOrder = new TreeMap<>(LIST_ORDER);
+  /** username → home node → the newest of that node's registrations of the name known to have left. */
+  private final Map<String, Map<String, Departure>> departed = new HashMap<>();
   /** The departures {@link #leaveNode} recorded, by node: forgotten if that node turns out alive after all. */
   private final Map<String, Set<String>> departedWithNode = new HashMap<>();
   private String usersJson;
+  private long highestSeq;
 
   /** Adds or replaces a registration; false when it changed nothing or is older than what is known. */
   public boolean join(OnlineUser u, long nowMs) {
-    long[] gone = departed.get(u.username());
-    if (gone != null && gone[0] >= u.seq()) {
-      return false;
-    }
-    OnlineUser current = byName.get(u.username());
-    if (current != null) {
-      if (current.seq() > u.seq() || current.equals(u)) {
+    for (Departure gone : departures(u.username()).values()) {
+      if (!u.isNewerThan(gone.registration())) {
         return false;
       }
-      bySeq.remove(current.seq());
+    }
+    return put(u);
+  }
+
+  /**
+   * Adds a registration its home node reports live, as it does after a healed split: only a leave of this very
+   * registration (or a later one of that node) keeps it out, not one of another node that this side saw come
+   * and go while the two were apart.
+   */
+  public boolean joinLive(OnlineUser u, long nowMs) {
+    Departure gone = departures(u.username()).get(u.nodeId());
+    if (gone != null && gone.registration().seq() >= u.seq()) {
+      return false;
+    }
+    return put(u);
+  }
+
+  private boolean put(OnlineUser u) {
+    highestSeq = Math.max(highestSeq, u.seq());
+    OnlineUser current = byName.get(u.username());
+    if (current != null) {
+      if (current.isNewerThan(u) || current.equals(u)) {
+        return false;
+      }
+      inOrder.remove(current);
     }
     byName.put(u.username(), u);
-    bySeq.put(u.seq(), u);
+    inOrder.put(u, u);
     usersJson = null;
     return true;
   }
 
-  /** Removes the registration {@code username}/{@code seq} (not a newer one of the same name); false when absent. */
-  public boolean leave(String username, long seq, long nowMs) {
-    long[] gone = departed.get(username);
-    if (gone == null || gone[0] <= seq) {
-      departed.put(username, new long[] {seq, nowMs});
-    }
-    OnlineUser current = byName.get(username);
-    if (current == null || current.seq() != seq) {
+  /** Removes the registration {@code u} (not a newer one of the same name); false when absent. */
+  public boolean leave(OnlineUser u, long nowMs) {
+    remember(u, nowMs);
+    OnlineUser current = byName.get(u.username());
+    if (current == null || !current.sameRegistration(u.nodeId(), u.seq())) {
       return false;
     }
-    byName.remove(username);
-    bySeq.remove(seq);
+    byName.remove(u.username());
+    inOrder.remove(current);
     usersJson = null;
     return true;
+  }
+
+  private void remember(OnlineUser u, long nowMs) {
+    highestSeq = Math.max(highestSeq, u.seq());
+    Map<String, Departure> byNode = departed.computeIfAbsent(u.username(), k -> new HashMap<>());
+    Departure gone = byNode.get(u.nodeId());
+    if (gone == null || gone.registration().seq() <= u.seq()) {
+      byNode.put(u.nodeId(), new Departure(u, nowMs));
+    }
+  }
+
+  private Map<String, Departure> departures(String username) {
+    return departed.getOrDefault(username, Map.of());
   }
 
   /** Removes every user homed on {@code nodeId} and returns them. */
   public List<OnlineUser> leaveNode(String nodeId, long nowMs) {
     List<OnlineUser> removed = new ArrayList<>();
-    for (Iterator<OnlineUser> it = bySeq.values().iterator(); it.hasNext(); ) {
+    for (Iterator<OnlineUser> it = inOrder.values().iterator(); it.hasNext(); ) {
       OnlineUser u = it.next();
       if (u.nodeId().equals(nodeId)) {
         it.remove();
         byName.remove(u.username());
-        departed.put(u.username(), new long[] {u.seq(), nowMs});
+        remember(u, nowMs);
         departedWithNode.computeIfAbsent(nodeId, k -> new HashSet<>()).add(u.username());
         removed.add(u);
       }
@@ -86,8 +124,18 @@ public final class OnlineUsers {
   public void forgetNodeLeft(String nodeId) {
     Set<String> names = departedWithNode.remove(nodeId);
     if (names != null) {
-      names.forEach(departed::remove);
+      for (String name : names) {
+        Map<String, Departure> byNode = departed.get(name);
+        if (byNode != null && byNode.remove(nodeId) != null && byNode.isEmpty()) {
+          departed.remove(name);
+        }
+      }
     }
+  }
+
+  /** The highest sequence number this list has seen, listed or departed (0 when none). */
+  public long highestSeq() {
+    return highestSeq;
   }
 
   public OnlineUser get(String username) {
@@ -100,7 +148,7 @@ public final class OnlineUsers {
 
   /** Users in registration order. */
   public List<OnlineUser> inOrder() {
-    return new ArrayList<>(bySeq.values());
+    return new ArrayList<>(inOrder.values());
   }
 
   /** The users array of online_users, rendered once per change. */
@@ -113,12 +161,13 @@ public final class OnlineUsers {
 
   /** Forgets leaves older than {@code cutoffMs}: by then no event that could be overtaken by them is in flight. */
   public void forgetLeavesOlderThan(long cutoffMs) {
-    departed.values().removeIf(g -> g[1] < cutoffMs);
+    departed.values().forEach(byNode -> byNode.values().removeIf(g -> g.atMs() < cutoffMs));
+    departed.values().removeIf(Map::isEmpty);
     departedWithNode.values().forEach(names -> names.retainAll(departed.keySet()));
     departedWithNode.values().removeIf(Set::isEmpty);
   }
 
   int departedCount() {
-    return departed.size();
+    return departed.values().stream().mapToInt(Map::size).sum();
   }
 }

@@ -51,6 +51,11 @@ final class SignalingHub {
   /** Fetching a rejoined member's users: 60 attempts, 500 ms apart. */
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
   private static final long REJOIN_FETCH_RETRY_MS = 500;
+  /** After a healed split, each local user's name is checked against the merged map once more, this much later. */
+  private static final long SPLIT_RECHECK_MS = 10_000;
+  private static final int HOLD_ATTEMPTS = 5;
+  /** Close code for a user whose name a newer registration on the other side of a healed split took (409: conflict). */
+  static final short NAME_LOST_IN_SPLIT = 4409;
 
   private final Vertx vertx;
   private final Context context;
@@ -214,7 +219,10 @@ final class SignalingHub {
     if (held != null && held.username().equals(r.username())) {
       // the same connection registering its own name again: it keeps its place, with the new user_id
       OnlineUser next = new OnlineUser(held.username(), r.userIdJson(), nodeId, held.seq());
-      return directory.update(held, next).map(v -> {
+      return directory.replace(held, next).map(replaced -> {
+        if (!replaced) {
+          return ServerMessages.NAME_TAKEN; // the map names another registration (a healed split): settled by holdName
+        }
         if (c.closed || c.user != held) {
           directory.release(next);
           return null;
@@ -224,7 +232,7 @@ final class SignalingHub {
         return null;
       });
     }
-    return directory.claim(r.username(), r.userIdJson()).compose(u -> {
+    return directory.claim(r.username(), r.userIdJson(), online.highestSeq()).compose(u -> {
       if (u == null) {
         return Future.succeededFuture(ServerMessages.NAME_TAKEN);
       }
@@ -449,7 +457,7 @@ final class SignalingHub {
     }
     localUsers.remove(u.username(), c);
     long now = clock.millis();
-    if (online.leave(u.username(), u.seq(), now)) {
+    if (online.leave(u, now)) {
       scheduleOnlineUsers();
     }
     directory.publishLeave(u);
@@ -473,7 +481,10 @@ final class SignalingHub {
     if (join && deadNodes.contains(u.nodeId())) {
       return;
     }
-    boolean changed = join ? online.join(u, now) : online.leave(u.username(), u.seq(), now);
+    if (join) {
+      settleSplitConflict(u); // only a healed split lets two nodes hold one name
+    }
+    boolean changed = join ? online.join(u, now) : online.leave(u, now);
     if (changed) {
       scheduleOnlineUsers();
     }
@@ -497,6 +508,12 @@ final class SignalingHub {
     if (deadNodes.remove(node)) {
       online.forgetNodeLeft(node);
       fetchUsersOf(node);
+      // Hazelcast merges the two sides' maps in the background, and the fetch may fail: check once it has.
+      vertx.setTimer(SPLIT_RECHECK_MS, id -> new ArrayList<>(localUsers.values()).forEach(c -> {
+        if (c.user != null) {
+          holdName(c, c.user, HOLD_ATTEMPTS);
+        }
+      }));
     }
   }
 
@@ -511,13 +528,79 @@ final class SignalingHub {
           long now = clock.millis();
           boolean changed = false;
           for (Object e : reply.body()) {
-            changed |= e instanceof JsonObject join && online.join(UserDirectory.fromEvent(join), now);
+            if (e instanceof JsonObject join) {
+              OnlineUser theirs = UserDirectory.fromEvent(join);
+              settleSplitConflict(theirs);
+              changed |= online.joinLive(theirs, now);
+            }
           }
           if (changed) {
             scheduleOnlineUsers();
           }
+          directory.raiseSequenceTo(online.highestSeq())
+              .onFailure(e -> LOG.warning("S3: could not raise the registration counter after node " + node + " rejoined: " + e));
         })
         .onFailure(e -> LOG.warning("S3: could not fetch the users of node " + node + " after it rejoined: " + e));
+  }
+
+  /**
+   * {@code theirs}, a registration of another node (fetched after a healed split, or announced), against a user
+   * of this node holding the same name: every node keeps the newer registration, so the older one's connection
+   * is closed, and the newer one's node makes sure the cluster map names it.
+   */
+  private void settleSplitConflict(OnlineUser theirs) {
+    Connection local = localUsers.get(theirs.username());
+    OnlineUser mine = local == null ? null : local.user;
+    if (mine == null || mine.sameRegistration(theirs.nodeId(), theirs.seq())) {
+      return;
+    }
+    if (theirs.isNewerThan(mine)) {
+      loseName(local, theirs);
+    } else {
+      holdName(local, mine, HOLD_ATTEMPTS);
+    }
+  }
+
+  /** Makes the cluster map name {@code mine}, unless a newer registration of the name holds it. */
+  private void holdName(Connection c, OnlineUser mine, int attempts) {
+    directory.holder(mine.username()).compose(held -> {
+      if (c.user != mine || held != null && held.sameRegistration(mine.nodeId(), mine.seq())) {
+        return Future.succeededFuture(true); // gone or changed meanwhile, or held already
+      }
+      if (held == null) {
+        return directory.hold(mine).map(other -> other == null);
+      }
+      if (held.isNewerThan(mine)) {
+        loseName(c, held);
+        return Future.succeededFuture(true);
+      }
+      // Tell every node: a node still listing the older holder switches, and its node (if it missed the fetch) lets go.
+      return directory.replace(held, mine).map(replaced -> {
+        if (replaced) {
+          directory.publishJoin(mine);
+        }
+        return replaced;
+      });
+    }).onComplete(ar -> {
+      metrics.splitNameChecks.inc();
+      if (ar.failed()) {
+        LOG.warning("S3: could not check the holder of " + mine.username() + " after a split: " + ar.cause());
+      } else if (!ar.result() && attempts > 1) {
+        holdName(c, mine, attempts - 1); // the map changed under us: look again
+      }
+    });
+  }
+
+  /** Closes the connection of {@code c}, whose name a newer registration ({@code winner}) holds. */
+  private void loseName(Connection c, OnlineUser winner) {
+    if (c.user == null || c.closed) {
+      return;
+    }
+    LOG.info("S3: " + c.user.username() + " of this node lost its name to a newer registration on node " + winner.nodeId()
+        + " (a healed split); closing its connection");
+    metrics.namesLostInSplit.inc();
+    leave(c);
+    c.socket.close(NAME_LOST_IN_SPLIT, "username taken on another node (network split healed)");
   }
 
   /** This node's registered users, as join events (the reply at {@link UserDirectory#NODE_USERS_PREFIX}). */

@@ -29,6 +29,8 @@ final class SignalingMetrics {
   final Metrics.Counter keepaliveTimeouts;
   final Metrics.Counter protocolErrors;
   final Metrics.Counter registrations;
+  final Metrics.Counter namesLostInSplit;
+  final Metrics.Counter splitNameChecks;
   final Metrics.Counter onlineUsersPushes;
   final Metrics.Counter onlineUsersFrames;
   final Metrics.Counter onlineUsersBytes;
@@ -47,7 +49,11 @@ final class SignalingMetrics {
         "S3 WebSocket handshakes refused (429) over the source's ws.handshakeRateLimit");
     keepaliveTimeouts = m.counter("rendezvous_ws_keepalive_timeouts_total", "S3 connections closed for an unanswered ping");
     protocolErrors = m.counter("rendezvous_ws_protocol_errors_total", "S3 connections failed at the WebSocket layer (oversize message, bad frame)");
+    splitNameChecks = m.counter("rendezvous_ws_split_name_checks_total",
+        "S3 names of this node checked against the cluster map after a healed split");
     registrations = m.counter("rendezvous_ws_registrations_total", "S3 names registered on this node");
+    namesLostInSplit = m.counter("rendezvous_ws_names_lost_in_split_total",
+        "S3 users of this node disconnected (4409) because a newer registration of their name was made across a healed split");
     onlineUsersPushes = m.counter("rendezvous_ws_online_users_pushes_total", "online_users lists rendered by this node");
     onlineUsersFrames = m.counter("rendezvous_ws_online_users_frames_total", "online_users messages written to sockets of this node");
     onlineUsersBytes = m.counter("rendezvous_ws_online_users_bytes_total", "online_users bytes written to sockets of this node");

@@ -78,17 +78,51 @@ public final class UserDirectory {
     return Future.all(map, counter).map(v -> new UserDirectory(vertx, nodeId, map.result(), counter.result()));
   }
 
-  /** Reserves {@code username} cluster-wide for a user of this node: the registration, or null when someone holds it. */
-  public Future<OnlineUser> claim(String username, String userIdJson) {
-    return sequence.incrementAndGet().compose(seq -> {
-      OnlineUser u = new OnlineUser(username, userIdJson, nodeId, seq);
-      return users.putIfAbsent(username, toJson(u)).map(existing -> existing == null ? u : null);
-    });
+  /**
+   * Reserves {@code username} cluster-wide for a user of this node: the registration, or null when someone holds
+   * it. Its sequence number is above {@code floor}, the highest this node knows: right after a healed split the
+   * merged counter may lag numbers the other side gave out, and a registration must be newer than all of them.
+   */
+  public Future<OnlineUser> claim(String username, String userIdJson, long floor) {
+    return sequence.incrementAndGet()
+        .compose(seq -> seq > floor ? Future.succeededFuture(seq) : raiseSequenceTo(floor).compose(v -> sequence.incrementAndGet()))
+        .compose(seq -> {
+          OnlineUser u = new OnlineUser(username, userIdJson, nodeId, seq);
+          return users.putIfAbsent(username, toJson(u)).map(existing -> existing == null ? u : null);
+        });
   }
 
-  /** Rewrites this node's own registration (a connection registering its name again with a new user_id). */
-  public Future<Void> update(OnlineUser previous, OnlineUser next) {
-    return users.replaceIfPresent(previous.username(), toJson(previous), toJson(next)).mapEmpty();
+  /**
+   * Puts {@code next} in place of {@code previous} under their name, if {@code previous} still holds it: a
+   * connection registering its name again with a new user_id, or the newer of two registrations a healed split
+   * left behind. False when something else holds the name.
+   */
+  public Future<Boolean> replace(OnlineUser previous, OnlineUser next) {
+    return users.replaceIfPresent(previous.username(), toJson(previous), toJson(next));
+  }
+
+  /** The registration holding {@code username} in the cluster map, or null. */
+  public Future<OnlineUser> holder(String username) {
+    return users.get(username).map(v -> v == null ? null : fromJson(username, v));
+  }
+
+  /** Puts {@code u} under its name unless something holds it: null once {@code u} holds it, else the holder. */
+  public Future<OnlineUser> hold(OnlineUser u) {
+    return users.putIfAbsent(u.username(), toJson(u)).map(v -> v == null ? null : fromJson(u.username(), v));
+  }
+
+  /**
+   * Raises the registration counter to at least {@code min}: after a healed split the merged counter may lag
+   * sequence numbers the other side gave out, and a new registration must be newer than every one of them.
+   */
+  public Future<Void> raiseSequenceTo(long min) {
+    return raiseSequenceTo(min, 10);
+  }
+
+  private Future<Void> raiseSequenceTo(long min, int attempts) {
+    return sequence.get().compose(current -> current >= min || attempts == 0
+        ? Future.succeededFuture()
+        : sequence.compareAndSet(current, min).compose(set -> set ? Future.succeededFuture() : raiseSequenceTo(min, attempts - 1)));
   }
 
   /** Frees a registration; a newer registration of the same name is left alone. */

@@ -207,6 +207,11 @@ class CallSignalingClusterTest {
     }
   }
 
+  /** A sequence number newer than every registration made so far in {@code node}'s cluster. */
+  private static long nextSeq(Vertx node) throws Exception {
+    return WsTestClient.await(node.sharedData().getCounter(UserDirectory.SEQUENCE_NAME).compose(c -> c.addAndGet(1)));
+  }
+
   /** Starts a fresh two-node cluster with S3 on both; index 0 survives in the node-loss tests. */
   private static List<Vertx> freshCluster() throws Exception {
     List<Vertx> pair = ClusterTestKit.cluster(2);
@@ -259,7 +264,7 @@ class CallSignalingClusterTest {
       alice.awaitCallEndedAndList("n-bob", "n-alice");
       // A join the dead node published just before dying, arriving late: it must not bring a ghost back.
       pair.get(0).eventBus().publish(UserDirectory.USERS_CHANGED,
-          UserDirectory.event("join", new OnlineUser("n-ghost", "\"9\"", doomedId, Long.MAX_VALUE / 2)),
+          UserDirectory.event("join", new OnlineUser("n-ghost", "\"9\"", doomedId, nextSeq(pair.get(0)))),
           new DeliveryOptions().addHeader(UserDirectory.FROM, doomedId));
       try (WsTestClient bobAgain = WsTestClient.connect(ws, survivorPort); WsTestClient daveAgain = WsTestClient.connect(ws, survivorPort)) {
         assertEquals("n-bob", bobAgain.register("n-bob", "2b").getString("username"), "the dead node's names are free");
@@ -269,7 +274,7 @@ class CallSignalingClusterTest {
         // The same node back after a split (it keeps its id): what it announces counts again.
         pair.get(0).eventBus().publish(ClusterEvents.NODE_JOINED, doomedId, new DeliveryOptions().setLocalOnly(true));
         pair.get(0).eventBus().publish(UserDirectory.USERS_CHANGED,
-            UserDirectory.event("join", new OnlineUser("n-back", "\"8\"", doomedId, Long.MAX_VALUE / 2 + 1)),
+            UserDirectory.event("join", new OnlineUser("n-back", "\"8\"", doomedId, nextSeq(pair.get(0)))),
             new DeliveryOptions().addHeader(UserDirectory.FROM, doomedId));
         alice.awaitList("n-alice", "n-bob", "n-dave", "n-back");
       }

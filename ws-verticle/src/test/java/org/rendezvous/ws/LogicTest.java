@@ -39,11 +39,11 @@ class LogicTest {
   @Test
   void aLeaveOvertakenByAnOlderJoinKeepsTheUserGone() {
     OnlineUsers online = new OnlineUsers();
-    assertFalse(online.leave("a", 10, 1_000), "leave of an unknown registration");
+    assertFalse(online.leave(user("a", "n1", 10), 1_000), "leave of an unknown registration");
     assertFalse(online.join(user("a", "n1", 10), 1_001), "the join it overtook does not bring it back");
     assertTrue(online.join(user("a", "n2", 11), 1_002), "a newer registration of the name does");
     assertFalse(online.join(user("a", "n1", 10), 1_003), "an older one never replaces a newer one");
-    assertFalse(online.leave("a", 10, 1_004), "leaving an old registration leaves the new one alone");
+    assertFalse(online.leave(user("a", "n1", 10), 1_004), "leaving an old registration leaves the new one alone");
     assertEquals(List.of("a"), names(online));
     online.forgetLeavesOlderThan(1_003);
     assertEquals(1, online.departedCount(), "the leave seen again at 1_004 is remembered, nothing older");
@@ -69,11 +69,76 @@ class LogicTest {
     online.join(user("a", "n1", 1), 0);
     online.join(user("b", "n2", 2), 0);
     online.leaveNode("n1", 5);
-    online.leave("b", 2, 5); // an ordinary leave is not the node's: it stays remembered
+    online.leave(user("b", "n2", 2), 5); // an ordinary leave is not the node's: it stays remembered
     online.forgetNodeLeft("n1");
     assertTrue(online.join(user("a", "n1", 1), 6), "the same registration, announced again by its node");
     assertFalse(online.join(user("b", "n2", 2), 6));
     assertEquals(List.of("a"), names(online));
+  }
+
+  @Test
+  void registrationsSharingASequenceNumberAfterAHealedSplitAreAllListed() {
+    OnlineUsers online = new OnlineUsers();
+    assertTrue(online.join(user("b", "n2", 5), 0));
+    assertTrue(online.join(user("a", "n1", 5), 0));
+    assertTrue(online.join(user("c", "n1", 5), 0), "the same node may reuse a number after the merge, for another name");
+    assertEquals(List.of("a", "c", "b"), names(online), "by sequence number, then node, then name");
+    assertTrue(online.leave(user("a", "n1", 5), 1));
+    assertEquals(List.of("c", "b"), names(online), "a leave takes only its own registration");
+  }
+
+  @Test
+  void ofTwoRegistrationsOfOneNameEveryListKeepsTheNewerWhateverTheOrderOfEvents() {
+    OnlineUser older = user("x", "n9", 7);
+    OnlineUser newer = user("x", "n1", 8);
+    OnlineUser tie = user("x", "n2", 8); // same number, later node: newer than n1's
+    for (List<OnlineUser> events : List.of(List.of(older, newer, tie), List.of(tie, newer, older), List.of(newer, tie, older))) {
+      OnlineUsers online = new OnlineUsers();
+      events.forEach(u -> online.join(u, 0));
+      assertEquals(tie, online.get("x"), "after " + events);
+      assertFalse(online.leave(older, 1), "the losers' leaves do not take the winner off");
+      assertFalse(online.leave(newer, 1));
+      assertEquals(List.of(tie), online.inOrder());
+      assertFalse(online.join(newer, 2), "a loser's late join does not come back");
+    }
+  }
+
+  @Test
+  void highestSeqCountsListedAndDepartedRegistrations() {
+    OnlineUsers online = new OnlineUsers();
+    assertEquals(0, online.highestSeq());
+    online.join(user("a", "n1", 4), 0);
+    online.join(user("b", "n2", 9), 0);
+    assertEquals(9, online.highestSeq());
+    online.leave(user("b", "n2", 9), 1);
+    online.leave(user("z", "n3", 12), 1); // a leave overtaking its join
+    assertEquals(12, online.highestSeq());
+  }
+
+  @Test
+  void aNodeBackAfterASplitDoesNotFreeANameAnotherNodeSawLeave() {
+    OnlineUsers online = new OnlineUsers();
+    online.join(user("a", "n1", 1), 0);
+    online.leaveNode("n1", 5);
+    online.leave(user("a", "n2", 3), 6); // a newer registration of the name, on another node, left meanwhile
+    online.forgetNodeLeft("n1");
+    assertFalse(online.join(user("a", "n2", 3), 7), "that leave is still remembered");
+    assertTrue(online.join(user("a", "n1", 4), 7));
+  }
+
+  @Test
+  void aRegistrationItsNodeReportsLiveIsListedDespiteANewerOneThatCameAndWentDuringTheSplit() {
+    OnlineUsers online = new OnlineUsers();
+    online.join(user("a", "n1", 1), 0);
+    online.leaveNode("n1", 5);
+    online.join(user("a", "n2", 3), 6); // this side freed the name, someone took it and left again
+    online.leave(user("a", "n2", 3), 7);
+    online.forgetNodeLeft("n1");
+    assertFalse(online.join(user("a", "n1", 1), 8), "an ordinary join older than the leave stays out");
+    assertTrue(online.joinLive(user("a", "n1", 1), 8), "n1 says its user is still there");
+    assertEquals(List.of("a"), names(online));
+    assertTrue(online.leave(user("a", "n1", 1), 9));
+    assertFalse(online.joinLive(user("a", "n1", 1), 10), "a leave of that very registration does keep it out");
   }
 
   @Test

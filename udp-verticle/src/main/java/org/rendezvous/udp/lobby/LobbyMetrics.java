@@ -25,6 +25,8 @@ final class LobbyMetrics {
   final Metrics.Counter relayed;
   final Metrics.Counter namesFreed;
   final Metrics.Counter namesRestored;
+  final Metrics.Counter namesLostInSplit;
+  final Metrics.Counter splitNameChecks;
   final Metrics.Counter staleRoutes;
   final Metrics.Counter droppedNotUtf8;
   final Metrics.Counter droppedUnknownType;
@@ -52,6 +54,10 @@ final class LobbyMetrics {
     forwarded = m.counter("rendezvous_lobby_forwarded_total", "S4 requests sent to a session actor over the event bus");
     relayed = m.counter("rendezvous_lobby_relayed_total", "S4 datagrams sent for a session owned by another node");
     namesFreed = m.counter("rendezvous_lobby_names_freed_total", "S4 session names freed after their node left");
+    splitNameChecks = m.counter("rendezvous_lobby_split_name_checks_total",
+        "S4 session names of this node checked against the names map after a healed split");
+    namesLostInSplit = m.counter("rendezvous_lobby_names_lost_in_split_total",
+        "S4 sessions of this node ended (error:session_timeout) because another node's session held their name after a healed split");
     namesRestored = m.counter("rendezvous_lobby_names_restored_total",
         "S4 names of this node's sessions put back after a node left (the map had lost them)");
     staleRoutes = m.counter("rendezvous_lobby_stale_routes_total",

@@ -202,11 +202,8 @@ public final class LobbySession {
       return;
     }
     if (now - createdAt > timers.sessionTimeoutMs()) {
-      for (Player p : players) {
-        out.errorRepeated(p.peer(), LobbyError.SESSION_TIMEOUT, TIMEOUT_NOTICES, timers.repeatIntervalMs());
-      }
+      endNow(out);
       out.sessionTimedOut();
-      ended = true;
       return;
     }
     if (starting) {
@@ -238,6 +235,20 @@ public final class LobbySession {
         broadcast(info(), out);
       }
     }
+  }
+
+  /**
+   * Ends the session at once, every player told as on a session timeout: also when another node's session of
+   * the same name keeps it (a healed split), so the players host or join again.
+   */
+  public void endNow(SessionOutput out) {
+    if (ended) {
+      return;
+    }
+    for (Player p : players) {
+      out.errorRepeated(p.peer(), LobbyError.SESSION_TIMEOUT, TIMEOUT_NOTICES, timers.repeatIntervalMs());
+    }
+    ended = true;
   }
 
   /** The earliest time {@link #tick} has something to do; Long.MAX_VALUE once ended. */

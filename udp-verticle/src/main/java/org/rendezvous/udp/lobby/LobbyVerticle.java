@@ -21,8 +21,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -46,6 +48,8 @@ public final class LobbyVerticle extends VerticleBase {
    */
   private static final int HOST_RETRIES = 3;
   private static final long HOST_RETRY_MS = 50;
+  /** After a member joins, the names of this node's sessions are checked again this much later (see onNodeJoined). */
+  private static final long SPLIT_RECHECK_MS = 10_000;
 
   private LobbyConfig cfg;
   private String nodeId;
@@ -53,6 +57,8 @@ public final class LobbyVerticle extends VerticleBase {
   private AsyncMap<String, String> names;
   private UdpEndpoint socket;
   private final Map<String, SessionActor> actors = new HashMap<>();
+  /** Members seen leaving that have not joined again: one that does is back from a split (it keeps its id). */
+  private final Set<String> leftNodes = new HashSet<>();
   private final byte[] in = new byte[UdpEndpoint.MAX_READ];
   private final SessionOutput out = new SessionOutput();
   private LobbyMetrics metrics;
@@ -67,6 +73,7 @@ public final class LobbyVerticle extends VerticleBase {
     limiter = SourceRateLimiter.forListener(vertx, cfg.rateLimit(), LISTENER);
     MessageConsumer<JsonObject> relay = bus.consumeRelay(nodeId, this::onRelay);
     vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> onNodeLeft(m.body()));
+    vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> onNodeJoined(m.body()));
     return Future.join(relay.completion(),
             vertx.sharedData().<String, String>getAsyncMap(LobbyBus.NAMES_MAP).onSuccess(m -> names = m))
         .compose(v -> UdpEndpoint.bind(context, cfg.host(), cfg.port(), this::onDatagram))
@@ -229,6 +236,7 @@ public final class LobbyVerticle extends VerticleBase {
    * held their only copy (it died before its partitions' backups were in place).
    */
   private void onNodeLeft(String deadNode) {
+    leftNodes.add(deadNode);
     freeNamesOf(deadNode);
     for (String name : actors.keySet()) {
       names.putIfAbsent(name, nodeId, cfg.reservationTtlMs()).onSuccess(holder -> {
@@ -238,6 +246,37 @@ public final class LobbyVerticle extends VerticleBase {
           LOG.warning("lobby " + name + ": the name of a session owned here is held by node " + holder);
         }
       });
+    }
+  }
+
+  /**
+   * A member this node had seen leave is back: the other side of a healed split, which may have sessions of the
+   * same names as this node (each side freed the other's names). The names map keeps one owner per name: a
+   * session of this node whose name a live member holds ends, so the name has one session cluster-wide. Checked
+   * again once Hazelcast has merged the two sides' maps.
+   */
+  private void onNodeJoined(String node) {
+    if (leftNodes.remove(node)) {
+      keepOrLoseNames();
+      vertx.setTimer(SPLIT_RECHECK_MS, t -> keepOrLoseNames());
+    }
+  }
+
+  private void keepOrLoseNames() {
+    for (SessionActor a : new ArrayList<>(actors.values())) {
+      String name = a.session.name();
+      names.putIfAbsent(name, nodeId, cfg.reservationTtlMs()).onSuccess(holder -> {
+        metrics.splitNameChecks.inc();
+        if (holder == null && actors.get(name) != a) {
+          names.removeIfPresent(name, nodeId); // the session ended meanwhile: the name must not outlive it
+        } else if (holder != null && !holder.equals(nodeId) && isMember(holder) && actors.get(name) == a) {
+          LOG.info("lobby " + name + ": node " + holder + " holds the name (a healed split); this node's session ends");
+          metrics.namesLostInSplit.inc();
+          out.clear();
+          a.session.endNow(out);
+          a.settle(out, null, null);
+        }
+      }).onFailure(e -> LOG.warning("lobby " + name + ": checking the name's owner failed: " + e));
     }
   }
 

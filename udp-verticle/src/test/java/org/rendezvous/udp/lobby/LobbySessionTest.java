@@ -493,6 +493,23 @@ class LobbySessionTest {
   }
 
   @Test
+  void endingASessionAtOnceTellsEveryPlayerAsATimeoutDoesAndCountsNoTimeout() {
+    request(BOB, "c:Room:Bob");
+    out.clear();
+    session.endNow(out);
+    assertEquals(List.of(
+        to(HOST, "error:session_timeout"), to(HOST, "error:session_timeout") + " +50", to(HOST, "error:session_timeout") + " +100",
+        to(BOB, "error:session_timeout"), to(BOB, "error:session_timeout") + " +50", to(BOB, "error:session_timeout") + " +100"),
+        sent());
+    assertEquals(0, out.sessionTimeouts(), "it did not run out of time");
+    assertTrue(session.ended());
+    assertEquals(Long.MAX_VALUE, session.nextDeadline());
+    out.clear();
+    session.endNow(out);
+    assertEquals(List.of(), sent(), "ending twice tells nobody again");
+  }
+
+  @Test
   void configuredTimersAreHonoured() {
     LobbyTimers fast = new LobbyTimers(1_000, 60_000, 20, 10);
     out = new SessionOutput();
