@@ -144,6 +144,23 @@ class StunBindingTest {
   }
 
   @Test
+  void aStunRequestLongerThanTheReadIsDroppedAndCountedNotTakenForText() throws Exception {
+    Metrics m = Metrics.of(node.vertx());
+    long s0Oversize = m.value("rendezvous_s0_oversize_total");
+    StunMessage big = new StunMessage(StunMessage.type(StunMessage.METHOD_BINDING, StunMessage.CLASS_REQUEST), new byte[12]);
+    big.add(0x0026, new byte[3_000]); // PADDING: a 3,024-byte request, cut by the node's 2,048-byte read
+    byte[] small = bindingRequest(new Random(5), true);
+    try (UdpClient c = new UdpClient(port)) {
+      c.send(big.encode());
+      byte[] reply = c.request(small); // in order on loopback: the long one was dealt with first
+      assertArrayEquals(StunMessage.decode(small, 0, small.length).transactionId(),
+          StunMessage.decode(reply, 0, reply.length).transactionId(), "no reply to the long request");
+    }
+    assertEquals(1, m.value("rendezvous_stun_dropped_total", "port", "3478", "reason", "oversize"));
+    assertEquals(s0Oversize, m.value("rendezvous_s0_oversize_total"), "not S0 text");
+  }
+
+  @Test
   void textThatIsNotStunIsStunLite() throws Exception {
     try (UdpClient c = new UdpClient(port)) {
       c.send("plain-name".getBytes(StandardCharsets.US_ASCII));

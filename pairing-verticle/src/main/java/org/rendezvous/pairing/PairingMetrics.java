@@ -32,6 +32,7 @@ final class PairingMetrics {
   final Metrics.Counter stunSuccess;
   final Metrics.Counter stunError;
   final Metrics.Counter stunMalformed;
+  final Metrics.Counter stunOversize;
   final Metrics.Counter stunNotRequest;
   final Metrics.Counter rateLimited;
   final Metrics.Counter udpRateLimited;
@@ -61,6 +62,7 @@ final class PairingMetrics {
     stunSuccess = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "7700", "kind", "success");
     stunError = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "7700", "kind", "error");
     stunMalformed = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "7700", "reason", "malformed");
+    stunOversize = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "7700", "reason", "oversize");
     stunNotRequest = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "7700", "reason", "not_request");
   }
 

@@ -414,6 +414,10 @@ public final class PairingVerticle extends VerticleBase {
       }
       return;
     }
+    if (StunBindingResponder.isCutShort(in, 0, len, in.length)) {
+      metrics.stunOversize.inc(); // a STUN client would take the echo for garbage: no reply, as for a malformed one
+      return;
+    }
     byte[] text = AddressText.of(sender).getBytes(StandardCharsets.US_ASCII);
     metrics.udpEchoes.inc();
     udp.send(text, 0, text.length, sender);

@@ -384,6 +384,27 @@ class PairingVerticleTest {
   }
 
   @Test
+  void aStunRequestLongerThanTheReadGetsNoEchoAndIsCounted() throws Exception {
+    StunMessage big = new StunMessage(StunMessage.type(StunMessage.METHOD_BINDING, StunMessage.CLASS_REQUEST), new byte[12]);
+    big.add(0x0026, new byte[3_000]); // PADDING: a 3,024-byte request, cut by the 2,048-byte read
+    long before = counter(node, "rendezvous_stun_dropped_total", "port", "7700", "reason", "oversize");
+    try (UdpClient c = new UdpClient(port)) {
+      c.send(big.encode());
+      // In order on loopback: had the long request been echoed, the echo would come before this reply.
+      byte[] id = new byte[12];
+      new Random(8).nextBytes(id);
+      byte[] reply = c.request(new StunMessage(StunMessage.type(StunMessage.METHOD_BINDING, StunMessage.CLASS_REQUEST), id).encode());
+      StunMessage m = StunMessage.decode(reply, 0, reply.length);
+      assertNotNull(m, "the first reply is the next request's STUN response, not an echo of the long one");
+      assertArrayEquals(id, m.transactionId());
+      byte[] longText = new byte[3_000];
+      Arrays.fill(longText, (byte) 'x');
+      assertArrayEquals(("127.0.0.1:" + c.localPort()).getBytes(StandardCharsets.US_ASCII), c.request(longText), "long text is still echoed");
+    }
+    assertEquals(before + 1, counter(node, "rendezvous_stun_dropped_total", "port", "7700", "reason", "oversize"));
+  }
+
+  @Test
   void overIpv6AddressesAreBracketedAndTargetIpMatchesInAnyLiteralForm() throws Exception {
     Vertx v6 = Vertx.vertx();
     try {

@@ -42,6 +42,7 @@ public final class UdpVerticle extends VerticleBase {
   private Metrics.Counter stunSuccess;
   private Metrics.Counter stunError;
   private Metrics.Counter stunMalformed;
+  private Metrics.Counter stunOversize;
   private Metrics.Counter stunIgnored;
   private Metrics.Counter stunRateLimited;
   private Metrics.Counter heartbeats;
@@ -64,6 +65,7 @@ public final class UdpVerticle extends VerticleBase {
     stunSuccess = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "success");
     stunError = m.counter("rendezvous_stun_responses_total", "STUN responses sent", "port", "3478", "kind", "error");
     stunMalformed = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "malformed");
+    stunOversize = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "oversize");
     stunIgnored = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "not_request");
     stunRateLimited = m.counter("rendezvous_stun_dropped_total", "STUN datagrams dropped", "port", "3478", "reason", "rate_limited");
     heartbeats = m.counter("rendezvous_s0_heartbeats_total", "S0 heartbeats accepted");
@@ -100,6 +102,10 @@ public final class UdpVerticle extends VerticleBase {
     }
     if (isStun) {
       answerStun(len, sender);
+      return;
+    }
+    if (StunBindingResponder.isCutShort(in, 0, copied, in.length)) {
+      stunOversize.inc(); // longer than the read: not S0 text, and too long to answer
       return;
     }
     if (len > LiteRequest.MAX_READ) {

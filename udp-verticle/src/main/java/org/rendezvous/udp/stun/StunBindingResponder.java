@@ -43,6 +43,14 @@ public final class StunBindingResponder {
         m -> new ErrorCode(ErrorCode.UNKNOWN_ATTRIBUTE, "Unknown Attribute   ").addTo(m));
   }
 
+  /**
+   * A datagram of {@code len} bytes that filled a read of {@code readLimit} bytes and starts a longer STUN message
+   * (with the magic cookie): the kernel cut it, so it can be neither answered nor read as anything else.
+   */
+  public static boolean isCutShort(byte[] buf, int off, int len, int readLimit) {
+    return len >= readLimit && StunMessage.isCutShort(buf, off, len);
+  }
+
   /** SPEC S5 classification: >= 20 bytes, first two bits 0, length field == len-20 (magic cookie optional: without it the message is RFC 3489-style). */
   public static boolean isStun(byte[] buf, int off, int len) {
     return StunMessage.isFramed(buf, off, len);

@@ -206,6 +206,17 @@ public final class StunMessage {
     return bodyLength == len - HEADER_LENGTH;
   }
 
+  /**
+   * True when buf[off, off+len) starts an RFC 5389+ STUN message longer than {@code len}: first two bits 0, the
+   * magic cookie, and a length field past the bytes there. What a read cut short leaves of a long one.
+   */
+  static boolean isCutShort(byte[] buf, int off, int len) {
+    if (buf == null || off < 0 || len < HEADER_LENGTH || len > buf.length - off || (buf[off] & 0xC0) != 0) {
+      return false;
+    }
+    return getInt(buf, off + 4) == MAGIC_COOKIE && getShort(buf, off + 2) > len - HEADER_LENGTH;
+  }
+
   public byte[] encode() {
     return encodePrefix(attributes.size(), 0);
   }

@@ -259,6 +259,22 @@ class StunBindingResponderTest {
   }
 
   @Test
+  void aStunMessageLongerThanTheReadIsToldApartFromTextAndFromWholeMessages() {
+    byte[] req = request(TRANSACTION_ID, m -> m.add(0x0026, new byte[3_000]), false); // PADDING, comprehension-optional
+    int limit = 2_048;
+
+    assertTrue(StunBindingResponder.isCutShort(req, 0, limit, limit), "the first 2048 bytes of a 3024-byte request");
+    assertFalse(StunBindingResponder.isStun(req, 0, limit));
+    assertFalse(StunBindingResponder.isCutShort(req, 0, req.length, req.length), "a whole message is not cut");
+    assertFalse(StunBindingResponder.isCutShort(req, 0, 1_000, limit), "a datagram shorter than the read was not cut");
+    byte[] text = "x".repeat(limit).getBytes(StandardCharsets.US_ASCII);
+    assertFalse(StunBindingResponder.isCutShort(text, 0, limit, limit), "long text is not STUN");
+    byte[] noCookie = req.clone();
+    noCookie[4] = 0;
+    assertFalse(StunBindingResponder.isCutShort(noCookie, 0, limit, limit), "without the cookie it is S0 text or an echo request");
+  }
+
+  @Test
   void aFramedDatagramWhoseLengthIsNotWholeWordsIsStunDroppedAsMalformed() {
     byte[] req = Arrays.copyOf(request(TRANSACTION_ID, m -> { }, false), 22);
     StunMessage.putShort(req, 2, 2);
