@@ -59,4 +59,10 @@ public final class ClusterEvents {
     ClusterManager manager = ((VertxInternal) vertx).clusterManager();
     return manager != null ? manager.getNodeId() : fallback;
   }
+
+  /** True when {@code node} is a member of this node's cluster now; without a cluster, when it is this node ({@code selfId}). */
+  public static boolean isMember(Vertx vertx, String node, String selfId) {
+    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+    return manager == null ? node.equals(selfId) : manager.getNodes().contains(node);
+  }
 }

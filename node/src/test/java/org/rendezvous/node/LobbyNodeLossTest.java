@@ -131,11 +131,7 @@ class LobbyNodeLossTest {
       assertEquals("i:OnA", hostOnA.request(a.lobbyPort, "h:Twin:OnA:4"));
       b.resume();
 
-      NodeProcess loser = Poll.until(60_000, "one of the two sessions to give the name up", () -> {
-        double lostA = a.metric("rendezvous_lobby_names_lost_in_split_total");
-        double lostB = b.metric("rendezvous_lobby_names_lost_in_split_total");
-        return lostA + lostB == 1 ? (lostA == 1 ? a : b) : null;
-      });
+      NodeProcess loser = NodeProcess.theOneCounting("rendezvous_lobby_names_lost_in_split_total", a, b, 60_000);
       NodeProcess winner = loser == a ? b : a;
       Player loserHost = loser == a ? hostOnA : hostOnB;
       Player winnerHost = loser == a ? hostOnB : hostOnA;

@@ -157,6 +157,18 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /**
+   * Of {@code a} and {@code b}, the one whose counter {@code metric} reads 1 once the two add up to 1 (within
+   * {@code timeoutMs}): after a healed split, the node that gave up a name or key both sides held.
+   */
+  static NodeProcess theOneCounting(String metric, NodeProcess a, NodeProcess b, long timeoutMs) throws Exception {
+    return Poll.until(timeoutMs, "one of the two nodes to count " + metric, () -> {
+      long onA = a.metric(metric);
+      long onB = b.metric(metric);
+      return onA + onB == 1 ? (onA == 1 ? a : b) : null;
+    });
+  }
+
+  /**
    * {@link #twoMembers} that look for each other every 2 s once cut off (cluster.mergeDelaySeconds), so a
    * split made with {@link #pause} heals within seconds of {@link #resume}; {@code overrides} as there.
    */

@@ -42,9 +42,7 @@ class PairingNodeLossTest {
 
       String uuid = UUID.randomUUID().toString();
       String initiatorHello = hello(uuid, "127.0.0.1");
-      Socket waiting = connect(a.pairingPort);
-      waiting.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
-      Poll.until(10_000, "initiator waiting on A", () -> a.metric("rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+      Socket waiting = waitingInitiator(a, initiatorHello);
       try (Socket probe = connect(b.pairingPort)) {
         probe.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
         assertEquals(IN_USE, readUntilClosed(probe), "the key is reserved cluster-wide");
@@ -59,14 +57,58 @@ class PairingNodeLossTest {
       waiting.close();
 
       // Free on B: a new initiator waits there (no "in use") and a receiver pairs with it.
-      try (Socket again = connect(b.pairingPort); Socket receiver = connect(b.pairingPort)) {
-        again.getOutputStream().write(initiatorHello.getBytes(StandardCharsets.UTF_8));
-        Poll.until(10_000, "initiator waiting on B", () -> b.metric("rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+      try (Socket again = waitingInitiator(b, initiatorHello); Socket receiver = connect(b.pairingPort)) {
         receiver.getOutputStream().write(hello(uuid, "").getBytes(StandardCharsets.UTF_8));
         assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + again.getLocalPort() + "\"}\n", readUntilClosed(receiver));
         assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + receiver.getLocalPort() + "\"}\n", readUntilClosed(again));
       }
     }
+  }
+
+  /**
+   * An initiator waiting under one key on each side of a split (each side had freed the other's keys): once it
+   * heals, the keys map holds one reservation, the other initiator hears "UUID already in use" without waiting
+   * out its time, and a receiver arriving through either node pairs with the one left.
+   */
+  @Test
+  void aKeyWaitedOnOnBothSidesOfASplitEndsWithOneInitiator() throws Exception {
+    JsonObject longWait = new JsonObject().put("pairing", new JsonObject().put("waitTimeoutMs", 300_000));
+    List<NodeProcess> nodes = NodeProcess.twoMembersQuickToMerge(dir, longWait);
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
+      NodeProcess.startCluster(a, b);
+      String uuid = UUID.randomUUID().toString();
+      String initiatorHello = hello(uuid, "127.0.0.1");
+      Socket onB = waitingInitiator(b, initiatorHello);
+
+      b.pause();
+      Poll.until(30_000, "A to free B's key", () -> a.metric("rendezvous_pairing_reclaimed_keys_total") >= 1 ? true : null);
+      Socket onA = waitingInitiator(a, initiatorHello);
+      b.resume();
+
+      NodeProcess loser = NodeProcess.theOneCounting("rendezvous_pairing_keys_lost_in_split_total", a, b, 60_000);
+      NodeProcess winner = loser == a ? b : a;
+      Socket lost = loser == a ? onA : onB;
+      Socket kept = loser == a ? onB : onA;
+      assertEquals(IN_USE, readUntilClosed(lost));
+      Poll.until(30_000, "the kept wait's key checked again against the merged map",
+          () -> winner.metric("rendezvous_pairing_split_key_checks_total") >= 2 ? true : null);
+      assertEquals(1, winner.metric("rendezvous_pairing_waiting_initiators") + loser.metric("rendezvous_pairing_waiting_initiators"));
+
+      try (Socket receiver = connect(loser.pairingPort)) {
+        receiver.getOutputStream().write(hello(uuid, "").getBytes(StandardCharsets.UTF_8));
+        assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + kept.getLocalPort() + "\"}\n", readUntilClosed(receiver),
+            "through the node whose initiator gave up, the receiver finds the one left");
+        assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + receiver.getLocalPort() + "\"}\n", readUntilClosed(kept));
+      }
+    }
+  }
+
+  /** A connection to {@code node}'s pairing port that sent {@code hello} and now waits there, its key reserved. */
+  private static Socket waitingInitiator(NodeProcess node, String hello) throws Exception {
+    Socket s = connect(node.pairingPort);
+    s.getOutputStream().write(hello.getBytes(StandardCharsets.UTF_8));
+    Poll.until(10_000, "initiator waiting on " + node.pairingPort, () -> node.metric("rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+    return s;
   }
 
   private static String hello(String uuid, String targetIp) {

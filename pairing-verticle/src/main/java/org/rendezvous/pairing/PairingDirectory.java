@@ -95,6 +95,15 @@ public final class PairingDirectory {
     return keys.putIfAbsent(key, ticket.text(), ttlMs).map(previous -> previous == null);
   }
 
+  /**
+   * Reserves {@code key} for {@code ticket} unless another wait holds it: null when {@code ticket} holds it now
+   * (already or just put back), else the holder's ticket.
+   */
+  public Future<Ticket> holdOrHolder(String key, Ticket ticket) {
+    return keys.putIfAbsent(key, ticket.text(), ttlMs)
+        .map(previous -> previous == null || previous.equals(ticket.text()) ? null : Ticket.parse(previous));
+  }
+
   /** Frees {@code key} if {@code ticket} still holds it (a receiver may have taken it, or another wait holds it). */
   public Future<Boolean> release(String key, Ticket ticket) {
     return keys.removeIfPresent(key, ticket.text());

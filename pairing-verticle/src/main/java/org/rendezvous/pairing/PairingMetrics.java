@@ -18,6 +18,8 @@ final class PairingMetrics {
   final Metrics.Counter timeouts;
   final Metrics.Counter abandoned;
   final Metrics.Counter reclaimedKeys;
+  final Metrics.Counter splitKeyChecks;
+  final Metrics.Counter keysLostInSplit;
   final Metrics.Counter invalidJson;
   final Metrics.Counter wrongType;
   final Metrics.Counter oversize;
@@ -44,6 +46,10 @@ final class PairingMetrics {
     pairs = m.counter("rendezvous_pairing_pairs_total", "S1 initiators paired with a receiver on this node");
     timeouts = m.counter("rendezvous_pairing_timeouts_total", "S1 initiators that waited in vain");
     abandoned = m.counter("rendezvous_pairing_abandoned_total", "S1 initiators that disconnected while waiting");
+    splitKeyChecks = m.counter("rendezvous_pairing_split_key_checks_total",
+        "S1 keys of initiators waiting on this node checked against the keys map after a healed split");
+    keysLostInSplit = m.counter("rendezvous_pairing_keys_lost_in_split_total",
+        "S1 initiators of this node told UUID already in use because another node's wait held their key after a healed split");
     reclaimedKeys = m.counter("rendezvous_pairing_reclaimed_keys_total", "S1 keys of departed nodes released by this node");
     invalidJson = error(m, "invalid_json");
     wrongType = error(m, "wrong_type");

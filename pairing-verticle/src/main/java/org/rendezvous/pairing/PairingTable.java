@@ -94,6 +94,11 @@ public final class PairingTable<C> {
     return out;
   }
 
+  /** Every initiator waiting here, oldest first (a copy: the table may change while the caller goes through it). */
+  public List<Waiting<C>> waiting() {
+    return new ArrayList<>(byKey.values());
+  }
+
   /** Removes and returns everything (the verticle is stopping). */
   public List<Waiting<C>> drain() {
     List<Waiting<C>> out = new ArrayList<>(byKey.values());

@@ -26,7 +26,9 @@ import org.rendezvous.udp.stun.StunBindingResponder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -44,6 +46,8 @@ public final class PairingVerticle extends VerticleBase {
   public static final String UDP_LISTENER = "pairing-udp";
   /** Timeout granularity: an initiator's reply may come this much after its wait ends. */
   private static final long SWEEP_MS = 50;
+  /** After a member comes back from a split, the waiting keys are checked again this much later (see onNodeJoined). */
+  private static final long SPLIT_RECHECK_MS = 10_000;
   /** 1,000 pairs arriving at once are 2,000 connects; the kernel caps this at net.core.somaxconn. */
   private static final int ACCEPT_BACKLOG = 4096;
 
@@ -74,6 +78,7 @@ public final class PairingVerticle extends VerticleBase {
   }
 
   private PairingConfig cfg;
+  private String nodeId;
   private PairingTable<Conn> table;
   private PairingDirectory directory;
   private StunBindingResponder stun;
@@ -84,6 +89,8 @@ public final class PairingVerticle extends VerticleBase {
   /** Initiators in the table whose key is reserved cluster-wide: the ones a receiver can find. */
   private int reservedWaiting;
   private final byte[] in = new byte[UdpEndpoint.MAX_READ];
+  /** Members seen leaving that have not joined again: one that does is back from a split (it keeps its id). */
+  private final Set<String> leftNodes = new HashSet<>();
   private final byte[] out = new byte[1024];
 
   private PairingMetrics metrics;
@@ -92,14 +99,18 @@ public final class PairingVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     cfg = PairingConfig.from(config().getJsonObject("pairing", new JsonObject()));
-    String nodeId = config().getString("nodeId", "local");
+    nodeId = config().getString("nodeId", "local");
     table = new PairingTable<>(cfg.waitTimeoutMs());
     directory = new PairingDirectory(vertx, nodeId, cfg.waitTimeoutMs());
     stun = new StunBindingResponder(cfg.software());
     metrics = new PairingMetrics(Metrics.of(vertx), () -> reservedWaiting, () -> openConnections);
-    vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> directory.reclaim(m.body())
-        .onSuccess(metrics.reclaimedKeys::add)
-        .onFailure(e -> LOG.warning("pairing: releasing the keys of node " + m.body() + " failed: " + e)));
+    vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> {
+      leftNodes.add(m.body());
+      directory.reclaim(m.body())
+          .onSuccess(metrics.reclaimedKeys::add)
+          .onFailure(e -> LOG.warning("pairing: releasing the keys of node " + m.body() + " failed: " + e));
+    });
+    vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> onNodeJoined(m.body()));
     sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> expire());
     limiter = SourceRateLimiter.forListener(vertx, cfg.rateLimit(), TCP_LISTENER);
     return directory.open().compose(v -> listen(cfg.port() == 0 ? 5 : 1));
@@ -324,6 +335,50 @@ public final class PairingVerticle extends VerticleBase {
     Conn initiator = match.initiatorConnection();
     endWait(initiator);
     answer(initiator, match.pair().toInitiator());
+  }
+
+  /**
+   * A member this node had seen leave is back (a healed split): an initiator may wait under the same key on each
+   * side. The merged keys map holds one reservation per key, the one a receiver takes: an initiator of this node
+   * whose key another member's wait holds gets "UUID already in use", as it would have in one cluster, at once
+   * rather than at the end of its wait; one whose reservation the merge lost puts it back. Checked again once
+   * Hazelcast has merged the two sides' maps.
+   */
+  private void onNodeJoined(String node) {
+    if (leftNodes.remove(node)) {
+      checkReservations();
+      vertx.setTimer(SPLIT_RECHECK_MS, t -> checkReservations());
+    }
+  }
+
+  private void checkReservations() {
+    for (PairingTable.Waiting<Conn> w : table.waiting()) {
+      Conn c = w.connection();
+      String key = w.initiator().key();
+      PairingDirectory.Ticket ticket = c.ticket;
+      if (c.reservation != Reservation.HELD) {
+        continue; // still on its way (initiate settles it) or already taken by a receiver
+      }
+      directory.holdOrHolder(key, ticket).onComplete(ar -> {
+        metrics.splitKeyChecks.inc();
+        boolean stillHeld = c.reservation == Reservation.HELD && c.ticket == ticket && table.isWaiting(key, c);
+        if (ar.failed()) {
+          LOG.warning("pairing: checking key " + key + " after a split failed: " + ar.cause());
+        } else if (ar.result() == null) {
+          if (!stillHeld) {
+            release(key, ticket); // put back just as its wait ended: free it again
+          }
+        } else if (stillHeld && ClusterEvents.isMember(vertx, ar.result().nodeId(), nodeId)) {
+          // (a holder on a node that left is about to be reclaimed: the check 10 s later puts this wait's back)
+          LOG.info("pairing: key " + key + " is held by a wait on node " + ar.result().nodeId() + " (a healed split)");
+          metrics.keysLostInSplit.inc();
+          metrics.uuidInUse.inc();
+          table.abandon(key, c);
+          endWait(c);
+          answer(c, Reply.error(Reply.UUID_IN_USE));
+        }
+      });
+    }
   }
 
   private void expire() {

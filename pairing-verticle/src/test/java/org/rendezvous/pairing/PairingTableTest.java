@@ -104,4 +104,16 @@ class PairingTableTest {
     assertEquals(2, t.drain().size());
     assertEquals(0, t.size());
   }
+
+  @Test
+  void waitingListsTheInitiatorsOldestFirstWithoutTakingThem() {
+    PairingTable<String> t = new PairingTable<>(WAIT);
+    t.add(initiator("b"), "b", 0);
+    t.add(initiator("a"), "a", 1);
+    List<PairingTable.Waiting<String>> seen = t.waiting();
+    assertEquals(List.of("b", "a"), seen.stream().map(PairingTable.Waiting::connection).toList());
+    t.abandon(seen.get(0).initiator().key(), "b"); // the caller may end waits while it goes through the list
+    assertEquals(2, seen.size(), "a copy");
+    assertEquals(1, t.size());
+  }
 }

@@ -5,11 +5,9 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
-import io.vertx.core.spi.cluster.ClusterManager;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.ConfigValues;
@@ -165,8 +163,7 @@ public final class LobbyVerticle extends VerticleBase {
   }
 
   private boolean isMember(String node) {
-    ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
-    return cluster == null ? node.equals(nodeId) : cluster.getNodes().contains(node);
+    return ClusterEvents.isMember(vertx, node, nodeId);
   }
 
   /**
