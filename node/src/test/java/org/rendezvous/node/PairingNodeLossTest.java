@@ -100,6 +100,8 @@ class PairingNodeLossTest {
             "through the node whose initiator gave up, the receiver finds the one left");
         assertEquals("{\"protocol\":\"tcp\",\"peer_address\":\"127.0.0.1:" + receiver.getLocalPort() + "\"}\n", readUntilClosed(kept));
       }
+      // Nothing of either wait is left reserved: a new initiator under the key waits, wherever it arrives.
+      waitingInitiator(loser, initiatorHello).close();
     }
   }
 

@@ -14,6 +14,8 @@ import io.vertx.core.shareddata.AsyncMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Where waiting initiators are found across the cluster (SPEC §2 rules 2–4). Each key is reserved
@@ -116,10 +118,19 @@ public final class PairingDirectory {
 
   /** Removes every key a node that left had reserved; the number removed. */
   public Future<Integer> reclaim(String deadNodeId) {
+    return removeWhere(t -> deadNodeId.equals(t.nodeId()));
+  }
+
+  /** Removes this node's reservations whose ticket is not in {@code liveTickets} (their waits ended); the number removed. */
+  public Future<Integer> releaseOwnExcept(Set<String> liveTickets) {
+    return removeWhere(t -> nodeId.equals(t.nodeId()) && !liveTickets.contains(t.text()));
+  }
+
+  private Future<Integer> removeWhere(Predicate<Ticket> stale) {
     return keys.entries().compose(all -> {
       List<Future<Boolean>> removals = new ArrayList<>();
       for (Map.Entry<String, String> e : all.entrySet()) {
-        if (deadNodeId.equals(Ticket.parse(e.getValue()).nodeId())) {
+        if (stale.test(Ticket.parse(e.getValue()))) {
           removals.add(keys.removeIfPresent(e.getKey(), e.getValue()));
         }
       }

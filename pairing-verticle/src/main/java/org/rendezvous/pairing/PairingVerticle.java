@@ -68,6 +68,8 @@ public final class PairingVerticle extends VerticleBase {
     MessageConsumer<JsonObject> actor;
     PairingDirectory.Ticket ticket;
     Reservation reservation = Reservation.NONE;
+    /** A check after a healed split may have put this wait's reservation back: free it once the wait is paired. */
+    boolean splitChecked;
 
     Conn(NetSocket socket, String peerIp, int peerPort, int maxHelloBytes) {
       this.socket = socket;
@@ -324,6 +326,9 @@ public final class PairingVerticle extends VerticleBase {
       reservedWaiting--;
     }
     waiting.reservation = Reservation.TAKEN;
+    if (waiting.splitChecked) {
+      release(key, waiting.ticket); // the check's put may have landed after this receiver's node took the key
+    }
     Arrival.Receiver receiver = new Arrival.Receiver(key, m.body().getString("address", ""), m.body().getString("tcp", ""));
     PairingTable.Match<Conn> match = table.claim(receiver);
     if (match == null) {
@@ -347,8 +352,27 @@ public final class PairingVerticle extends VerticleBase {
   private void onNodeJoined(String node) {
     if (leftNodes.remove(node)) {
       checkReservations();
-      vertx.setTimer(SPLIT_RECHECK_MS, t -> checkReservations());
+      vertx.setTimer(SPLIT_RECHECK_MS, t -> {
+        checkReservations();
+        releaseStaleReservations();
+      });
     }
+  }
+
+  /**
+   * Frees this node's reservations that no wait here holds: the merge may have brought back a key whose wait
+   * ended while the two sides were joining (Hazelcast merges the cut-off side's old entries after the join).
+   */
+  private void releaseStaleReservations() {
+    Set<String> live = new HashSet<>();
+    table.waiting().forEach(w -> live.add(w.connection().ticket.text()));
+    directory.releaseOwnExcept(live)
+        .onSuccess(n -> {
+          if (n > 0) {
+            LOG.info("pairing: freed " + n + " key(s) the merge brought back for waits that had ended");
+          }
+        })
+        .onFailure(e -> LOG.warning("pairing: freeing stale keys after a split failed: " + e));
   }
 
   private void checkReservations() {
@@ -359,6 +383,7 @@ public final class PairingVerticle extends VerticleBase {
       if (c.reservation != Reservation.HELD) {
         continue; // still on its way (initiate settles it) or already taken by a receiver
       }
+      c.splitChecked = true;
       directory.holdOrHolder(key, ticket).onComplete(ar -> {
         metrics.splitKeyChecks.inc();
         boolean stillHeld = c.reservation == Reservation.HELD && c.ticket == ticket && table.isWaiting(key, c);
@@ -368,8 +393,9 @@ public final class PairingVerticle extends VerticleBase {
           if (!stillHeld) {
             release(key, ticket); // put back just as its wait ended: free it again
           }
-        } else if (stillHeld && ClusterEvents.isMember(vertx, ar.result().nodeId(), nodeId)) {
-          // (a holder on a node that left is about to be reclaimed: the check 10 s later puts this wait's back)
+        } else if (stillHeld && !ar.result().nodeId().equals(nodeId) && ClusterEvents.isMember(vertx, ar.result().nodeId(), nodeId)) {
+          // A holder on a node that left is about to be reclaimed, and one of this node is a wait that ended
+          // (releaseStaleReservations frees it): the check 10 s later puts this wait's reservation back.
           LOG.info("pairing: key " + key + " is held by a wait on node " + ar.result().nodeId() + " (a healed split)");
           metrics.keysLostInSplit.inc();
           metrics.uuidInUse.inc();

@@ -509,11 +509,15 @@ final class SignalingHub {
       online.forgetNodeLeft(node);
       fetchUsersOf(node);
       // Hazelcast merges the two sides' maps in the background, and the fetch may fail: check once it has.
-      vertx.setTimer(SPLIT_RECHECK_MS, id -> new ArrayList<>(localUsers.values()).forEach(c -> {
-        if (c.user != null) {
-          holdName(c, c.user, HOLD_ATTEMPTS);
-        }
-      }));
+      long seqAtHeal = online.highestSeq();
+      vertx.setTimer(SPLIT_RECHECK_MS, id -> {
+        new ArrayList<>(localUsers.values()).forEach(c -> {
+          if (c.user != null) {
+            holdName(c, c.user, HOLD_ATTEMPTS);
+          }
+        });
+        releaseStaleNames(seqAtHeal);
+      });
     }
   }
 
@@ -541,6 +545,24 @@ final class SignalingHub {
               .onFailure(e -> LOG.warning("S3: could not raise the registration counter after node " + node + " rejoined: " + e));
         })
         .onFailure(e -> LOG.warning("S3: could not fetch the users of node " + node + " after it rejoined: " + e));
+  }
+
+  /**
+   * Frees this node's registrations in the user map that no user here holds: the merge may have brought back one
+   * whose user left while the two sides were joining (Hazelcast merges the cut-off side's old entries after the
+   * join). Only those known at the heal ({@code upTo}): a registration made since may still be on its way here.
+   */
+  private void releaseStaleNames(long upTo) {
+    directory.all().onSuccess(all -> {
+      for (OnlineUser u : all) {
+        Connection c = localUsers.get(u.username());
+        boolean held = c != null && c.user != null && c.user.sameRegistration(u.nodeId(), u.seq());
+        if (u.nodeId().equals(nodeId) && !held && u.seq() <= upTo) {
+          LOG.info("S3: freeing " + u.username() + ", a registration of this node the merge brought back after its user left");
+          directory.release(u);
+        }
+      }
+    }).onFailure(e -> LOG.warning("S3: reading the user map after a split failed: " + e));
   }
 
   /**

@@ -57,6 +57,8 @@ public final class LobbyVerticle extends VerticleBase {
   private final Map<String, SessionActor> actors = new HashMap<>();
   /** Members seen leaving that have not joined again: one that does is back from a split (it keeps its id). */
   private final Set<String> leftNodes = new HashSet<>();
+  /** Names this node is reserving for an h now (how many h's are on their way for each). */
+  private final Map<String, Integer> reserving = new HashMap<>();
   private final byte[] in = new byte[UdpEndpoint.MAX_READ];
   private final SessionOutput out = new SessionOutput();
   private LobbyMetrics metrics;
@@ -185,7 +187,9 @@ public final class LobbyVerticle extends VerticleBase {
       metrics.droppedTooManySessions.inc();
       return;
     }
+    reserving.merge(cmd.session(), 1, Integer::sum);
     names.putIfAbsent(cmd.session(), nodeId, cfg.reservationTtlMs()).onComplete(ar -> {
+      reserving.computeIfPresent(cmd.session(), (k, n) -> n == 1 ? null : n - 1);
       if (ar.failed()) {
         metrics.droppedOwnerUnreachable.inc();
         LOG.warning("lobby " + cmd.session() + ": reserving the name failed: " + ar.cause());
@@ -255,8 +259,24 @@ public final class LobbyVerticle extends VerticleBase {
   private void onNodeJoined(String node) {
     if (leftNodes.remove(node)) {
       keepOrLoseNames();
-      vertx.setTimer(SPLIT_RECHECK_MS, t -> keepOrLoseNames());
+      vertx.setTimer(SPLIT_RECHECK_MS, t -> {
+        keepOrLoseNames();
+        releaseStaleNames();
+      });
     }
+  }
+
+  /**
+   * Frees names the map gives this node that no session here holds: the merge may have brought back one whose
+   * session ended while the two sides were joining (Hazelcast merges the cut-off side's old entries after the join).
+   */
+  private void releaseStaleNames() {
+    names.entries().onSuccess(all -> all.forEach((name, owner) -> {
+      if (nodeId.equals(owner) && !actors.containsKey(name) && !reserving.containsKey(name)) {
+        LOG.info("lobby " + name + ": freeing a name of this node the merge brought back after its session ended");
+        names.removeIfPresent(name, nodeId);
+      }
+    })).onFailure(e -> LOG.warning("lobby: reading the session names after a split failed: " + e));
   }
 
   private void keepOrLoseNames() {
