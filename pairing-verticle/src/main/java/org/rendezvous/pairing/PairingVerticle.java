@@ -17,6 +17,7 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.IpText;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
@@ -91,8 +92,7 @@ public final class PairingVerticle extends VerticleBase {
   /** Initiators in the table whose key is reserved cluster-wide: the ones a receiver can find. */
   private int reservedWaiting;
   private final byte[] in = new byte[UdpEndpoint.MAX_READ];
-  /** Members seen leaving that have not joined again: one that does is back from a split (it keeps its id). */
-  private final Set<String> leftNodes = new HashSet<>();
+  private final DepartedNodes leftNodes = new DepartedNodes();
   private final byte[] out = new byte[1024];
 
   private PairingMetrics metrics;
@@ -107,7 +107,7 @@ public final class PairingVerticle extends VerticleBase {
     stun = new StunBindingResponder(cfg.software());
     metrics = new PairingMetrics(Metrics.of(vertx), () -> reservedWaiting, () -> openConnections);
     vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> {
-      leftNodes.add(m.body());
+      leftNodes.left(m.body());
       directory.reclaim(m.body())
           .onSuccess(metrics.reclaimedKeys::add)
           .onFailure(e -> LOG.warning("pairing: releasing the keys of node " + m.body() + " failed: " + e));
@@ -350,7 +350,7 @@ public final class PairingVerticle extends VerticleBase {
    * Hazelcast has merged the two sides' maps.
    */
   private void onNodeJoined(String node) {
-    if (leftNodes.remove(node)) {
+    if (leftNodes.rejoined(node)) {
       checkReservations();
       vertx.setTimer(SPLIT_RECHECK_MS, t -> {
         checkReservations();

@@ -14,6 +14,7 @@ import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.RetriedRequest;
 
 import java.nio.ByteBuffer;
@@ -25,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +79,7 @@ final class SignalingHub {
    * the same id). A join one of them published just before it left can arrive after its users were
    * dropped here; it must not bring them back.
    */
-  private final Set<String> deadNodes = new HashSet<>();
+  private final DepartedNodes deadNodes = new DepartedNodes();
 
   SignalingHub(Vertx vertx, Context context, String nodeId, WsConfig cfg, UserDirectory directory, RegisterAuth auth,
                SignalingMetrics metrics, Clock clock) {
@@ -505,7 +505,7 @@ final class SignalingHub {
    * and the users it kept meanwhile are fetched from it, as it fetches ours.
    */
   void onNodeJoined(String node) {
-    if (deadNodes.remove(node)) {
+    if (deadNodes.rejoined(node)) {
       online.forgetNodeLeft(node);
       fetchUsersOf(node);
       // Hazelcast merges the two sides' maps in the background, and the fetch may fail: check once it has.
@@ -638,7 +638,7 @@ final class SignalingHub {
 
   /** A cluster member died or left: its users are gone, their names free, their calls over (SPEC §2 rule 4). */
   void onNodeLeft(String deadNode) {
-    deadNodes.add(deadNode);
+    deadNodes.left(deadNode);
     List<OnlineUser> gone = online.leaveNode(deadNode, clock.millis());
     forget(gone);
     if (!gone.isEmpty()) {

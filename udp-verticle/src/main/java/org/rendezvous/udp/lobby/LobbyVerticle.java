@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.ConfigValues;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
@@ -19,10 +20,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -55,8 +54,7 @@ public final class LobbyVerticle extends VerticleBase {
   private AsyncMap<String, String> names;
   private UdpEndpoint socket;
   private final Map<String, SessionActor> actors = new HashMap<>();
-  /** Members seen leaving that have not joined again: one that does is back from a split (it keeps its id). */
-  private final Set<String> leftNodes = new HashSet<>();
+  private final DepartedNodes leftNodes = new DepartedNodes();
   /** Names this node is reserving for an h now (how many h's are on their way for each). */
   private final Map<String, Integer> reserving = new HashMap<>();
   private final byte[] in = new byte[UdpEndpoint.MAX_READ];
@@ -237,7 +235,7 @@ public final class LobbyVerticle extends VerticleBase {
    * held their only copy (it died before its partitions' backups were in place).
    */
   private void onNodeLeft(String deadNode) {
-    leftNodes.add(deadNode);
+    leftNodes.left(deadNode);
     freeNamesOf(deadNode);
     for (String name : actors.keySet()) {
       names.putIfAbsent(name, nodeId, cfg.reservationTtlMs()).onSuccess(holder -> {
@@ -257,7 +255,7 @@ public final class LobbyVerticle extends VerticleBase {
    * again once Hazelcast has merged the two sides' maps.
    */
   private void onNodeJoined(String node) {
-    if (leftNodes.remove(node)) {
+    if (leftNodes.rejoined(node)) {
       keepOrLoseNames();
       vertx.setTimer(SPLIT_RECHECK_MS, t -> {
         keepOrLoseNames();
