@@ -1,5 +1,7 @@
 package org.rendezvous.common;
 
+import io.vertx.core.Vertx;
+
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 
@@ -13,6 +15,11 @@ public final class DepartedNodes {
 
   /** Far more members than a cluster has leave and stay away at once. */
   public static final int DEFAULT_MAX = 4_096;
+  /**
+   * How long after a member comes back its checks run a second time: Hazelcast merges the cut-off side's map
+   * entries in the background after the join, and by then it has.
+   */
+  public static final long RECHECK_MS = 10_000;
 
   private final int max;
   private final LinkedHashSet<String> ids = new LinkedHashSet<>();
@@ -42,6 +49,17 @@ public final class DepartedNodes {
   /** {@code node} joined: true when this node had seen it leave (it is back from a split). */
   public boolean rejoined(String node) {
     return ids.remove(node);
+  }
+
+  /**
+   * {@code node} joined: when it is back from a split, runs {@code atOnce} now and {@code later} after
+   * {@link #RECHECK_MS}, on the caller's context.
+   */
+  public void rejoined(Vertx vertx, String node, Runnable atOnce, Runnable later) {
+    if (rejoined(node)) {
+      atOnce.run();
+      vertx.setTimer(RECHECK_MS, id -> later.run());
+    }
   }
 
   public boolean contains(String node) {

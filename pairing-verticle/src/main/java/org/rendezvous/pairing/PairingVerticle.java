@@ -47,8 +47,6 @@ public final class PairingVerticle extends VerticleBase {
   public static final String UDP_LISTENER = "pairing-udp";
   /** Timeout granularity: an initiator's reply may come this much after its wait ends. */
   private static final long SWEEP_MS = 50;
-  /** After a member comes back from a split, the waiting keys are checked again this much later (see onNodeJoined). */
-  private static final long SPLIT_RECHECK_MS = 10_000;
   /** 1,000 pairs arriving at once are 2,000 connects; the kernel caps this at net.core.somaxconn. */
   private static final int ACCEPT_BACKLOG = 4096;
 
@@ -350,13 +348,10 @@ public final class PairingVerticle extends VerticleBase {
    * Hazelcast has merged the two sides' maps.
    */
   private void onNodeJoined(String node) {
-    if (leftNodes.rejoined(node)) {
+    leftNodes.rejoined(vertx, node, this::checkReservations, () -> {
       checkReservations();
-      vertx.setTimer(SPLIT_RECHECK_MS, t -> {
-        checkReservations();
-        releaseStaleReservations();
-      });
-    }
+      releaseStaleReservations();
+    });
   }
 
   /**
@@ -387,6 +382,8 @@ public final class PairingVerticle extends VerticleBase {
       directory.holdOrHolder(key, ticket).onComplete(ar -> {
         metrics.splitKeyChecks.inc();
         boolean stillHeld = c.reservation == Reservation.HELD && c.ticket == ticket && table.isWaiting(key, c);
+        // A holder on a node that left is about to be reclaimed, and one of this node is a wait that ended
+        // (releaseStaleReservations frees it): in both cases the second check puts this wait's reservation back.
         if (ar.failed()) {
           LOG.warning("pairing: checking key " + key + " after a split failed: " + ar.cause());
         } else if (ar.result() == null) {
@@ -394,8 +391,6 @@ public final class PairingVerticle extends VerticleBase {
             release(key, ticket); // put back just as its wait ended: free it again
           }
         } else if (stillHeld && !ar.result().nodeId().equals(nodeId) && ClusterEvents.isMember(vertx, ar.result().nodeId(), nodeId)) {
-          // A holder on a node that left is about to be reclaimed, and one of this node is a wait that ended
-          // (releaseStaleReservations frees it): the check 10 s later puts this wait's reservation back.
           LOG.info("pairing: key " + key + " is held by a wait on node " + ar.result().nodeId() + " (a healed split)");
           metrics.keysLostInSplit.inc();
           metrics.uuidInUse.inc();

@@ -51,8 +51,6 @@ final class SignalingHub {
   /** Fetching a rejoined member's users: 60 attempts, 500 ms apart. */
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
   private static final long REJOIN_FETCH_RETRY_MS = 500;
-  /** After a healed split, each local user's name is checked against the merged map once more, this much later. */
-  private static final long SPLIT_RECHECK_MS = 10_000;
   private static final int HOLD_ATTEMPTS = 5;
   /** Close code for a user whose name a newer registration on the other side of a healed split took (409: conflict). */
   static final short NAME_LOST_IN_SPLIT = 4409;
@@ -505,20 +503,19 @@ final class SignalingHub {
    * and the users it kept meanwhile are fetched from it, as it fetches ours.
    */
   void onNodeJoined(String node) {
-    if (deadNodes.rejoined(node)) {
+    long seqAtHeal = online.highestSeq();
+    deadNodes.rejoined(vertx, node, () -> {
       online.forgetNodeLeft(node);
       fetchUsersOf(node);
-      // Hazelcast merges the two sides' maps in the background, and the fetch may fail: check once it has.
-      long seqAtHeal = online.highestSeq();
-      vertx.setTimer(SPLIT_RECHECK_MS, id -> {
-        new ArrayList<>(localUsers.values()).forEach(c -> {
-          if (c.user != null) {
-            holdName(c, c.user, HOLD_ATTEMPTS);
-          }
-        });
-        releaseStaleNames(seqAtHeal);
+    }, () -> {
+      // once the two sides' maps are merged, and in case the fetch failed
+      new ArrayList<>(localUsers.values()).forEach(c -> {
+        if (c.user != null) {
+          holdName(c, c.user, HOLD_ATTEMPTS);
+        }
       });
-    }
+      releaseStaleNames(seqAtHeal);
+    });
   }
 
   /** Retries for a bounded time: right after a merge that member's addresses may not be reachable yet. */

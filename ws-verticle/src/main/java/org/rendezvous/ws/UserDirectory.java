@@ -88,7 +88,7 @@ public final class UserDirectory {
         .compose(seq -> seq > floor ? Future.succeededFuture(seq) : raiseSequenceTo(floor).compose(v -> sequence.incrementAndGet()))
         .compose(seq -> {
           OnlineUser u = new OnlineUser(username, userIdJson, nodeId, seq);
-          return users.putIfAbsent(username, toJson(u)).map(existing -> existing == null ? u : null);
+          return hold(u).map(holder -> holder == null ? u : null);
         });
   }
 
