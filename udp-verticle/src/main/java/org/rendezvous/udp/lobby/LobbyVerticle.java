@@ -10,8 +10,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
-import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.ConfigValues;
+import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.common.UdpEndpoint;
@@ -23,6 +23,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiConsumer;
+import java.util.function.BiPredicate;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -45,8 +48,6 @@ public final class LobbyVerticle extends VerticleBase {
    */
   private static final int HOST_RETRIES = 3;
   private static final long HOST_RETRY_MS = 50;
-  /** After a member joins, the names of this node's sessions are checked again this much later (see onNodeJoined). */
-  private static final long SPLIT_RECHECK_MS = 10_000;
 
   private LobbyConfig cfg;
   private String nodeId;
@@ -237,14 +238,30 @@ public final class LobbyVerticle extends VerticleBase {
   private void onNodeLeft(String deadNode) {
     leftNodes.left(deadNode);
     freeNamesOf(deadNode);
-    for (String name : actors.keySet()) {
+    reassertNames((a, holder) -> {
+      if (holder == null) {
+        metrics.namesRestored.inc();
+      } else if (!holder.equals(nodeId)) {
+        LOG.warning("lobby " + a.session.name() + ": the name of a session owned here is held by node " + holder);
+      }
+    });
+  }
+
+  /**
+   * Puts the name of each session of this node back in the names map where it is missing, then hands
+   * {@code outcome} each session still here with the name's previous holder (null: it was put back). A name put
+   * back for a session that ended meanwhile is freed again: it must not outlive its session.
+   */
+  private void reassertNames(BiConsumer<SessionActor, String> outcome) {
+    for (SessionActor a : new ArrayList<>(actors.values())) {
+      String name = a.session.name();
       names.putIfAbsent(name, nodeId, cfg.reservationTtlMs()).onSuccess(holder -> {
-        if (holder == null) {
-          metrics.namesRestored.inc();
-        } else if (!holder.equals(nodeId)) {
-          LOG.warning("lobby " + name + ": the name of a session owned here is held by node " + holder);
+        if (actors.get(name) == a) {
+          outcome.accept(a, holder);
+        } else if (holder == null) {
+          names.removeIfPresent(name, nodeId);
         }
-      });
+      }).onFailure(e -> LOG.warning("lobby " + name + ": checking the name's owner failed: " + e));
     }
   }
 
@@ -255,13 +272,10 @@ public final class LobbyVerticle extends VerticleBase {
    * again once Hazelcast has merged the two sides' maps.
    */
   private void onNodeJoined(String node) {
-    if (leftNodes.rejoined(node)) {
+    leftNodes.rejoined(vertx, node, this::keepOrLoseNames, () -> {
       keepOrLoseNames();
-      vertx.setTimer(SPLIT_RECHECK_MS, t -> {
-        keepOrLoseNames();
-        releaseStaleNames();
-      });
-    }
+      releaseStaleNames();
+    });
   }
 
   /**
@@ -269,45 +283,45 @@ public final class LobbyVerticle extends VerticleBase {
    * session ended while the two sides were joining (Hazelcast merges the cut-off side's old entries after the join).
    */
   private void releaseStaleNames() {
-    names.entries().onSuccess(all -> all.forEach((name, owner) -> {
-      if (nodeId.equals(owner) && !actors.containsKey(name) && !reserving.containsKey(name)) {
-        LOG.info("lobby " + name + ": freeing a name of this node the merge brought back after its session ended");
-        names.removeIfPresent(name, nodeId);
-      }
-    })).onFailure(e -> LOG.warning("lobby: reading the session names after a split failed: " + e));
+    freeNamesWhere((name, owner) -> nodeId.equals(owner) && !actors.containsKey(name) && !reserving.containsKey(name),
+        name -> LOG.info("lobby " + name + ": freed a name of this node the merge brought back after its session ended"),
+        "after a split");
   }
 
   private void keepOrLoseNames() {
-    for (SessionActor a : new ArrayList<>(actors.values())) {
-      String name = a.session.name();
-      names.putIfAbsent(name, nodeId, cfg.reservationTtlMs()).onSuccess(holder -> {
-        metrics.splitNameChecks.inc();
-        if (holder == null && actors.get(name) != a) {
-          names.removeIfPresent(name, nodeId); // the session ended meanwhile: the name must not outlive it
-        } else if (holder != null && !holder.equals(nodeId) && isMember(holder) && actors.get(name) == a) {
-          LOG.info("lobby " + name + ": node " + holder + " holds the name (a healed split); this node's session ends");
-          metrics.namesLostInSplit.inc();
-          out.clear();
-          a.session.endNow(out);
-          a.settle(out, null, null);
-        }
-      }).onFailure(e -> LOG.warning("lobby " + name + ": checking the name's owner failed: " + e));
-    }
+    reassertNames((a, holder) -> {
+      metrics.splitNameChecks.inc();
+      if (holder != null && !holder.equals(nodeId) && isMember(holder)) {
+        LOG.info("lobby " + a.session.name() + ": node " + holder + " holds the name (a healed split); this node's session ends");
+        metrics.namesLostInSplit.inc();
+        out.clear();
+        a.session.endNow(out);
+        a.settle(out, null, null);
+      }
+    });
   }
 
   private void freeNamesOf(String deadNode) {
+    freeNamesWhere((name, owner) -> deadNode.equals(owner), name -> {
+      metrics.namesFreed.inc();
+      refreshRoute(name);
+      LOG.info("lobby " + name + ": name freed, its node " + deadNode + " left the cluster");
+    }, "after node " + deadNode + " left");
+  }
+
+  /** Frees each name whose entry ({@code name}, owner) matches {@code which}; {@code freed} runs for each one freed. */
+  private void freeNamesWhere(BiPredicate<String, String> which, Consumer<String> freed, String when) {
     names.entries().onSuccess(all -> all.forEach((name, owner) -> {
-      if (deadNode.equals(owner)) {
+      if (which.test(name, owner)) {
         names.removeIfPresent(name, owner).onSuccess(removed -> {
           if (removed) {
-            metrics.namesFreed.inc();
-            refreshRoute(name);
-            LOG.info("lobby " + name + ": name freed, its node " + deadNode + " left the cluster");
+            freed.accept(name);
           }
         });
       }
-    })).onFailure(e -> LOG.warning("lobby: cannot list session names after node " + deadNode + " left: " + e));
+    })).onFailure(e -> LOG.warning("lobby: cannot list session names " + when + ": " + e));
   }
+
 
   /** Sends now or after its delay, from this socket when the peer is homed here, else through its home node. */
   private void deliver(SessionOutput.Datagram d) {
