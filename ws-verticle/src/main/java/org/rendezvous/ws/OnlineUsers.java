@@ -8,7 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * This node's copy of the cluster's online users, in registration order, kept from the join and
@@ -26,7 +26,7 @@ public final class OnlineUsers {
   }
 
   private final Map<String, OnlineUser> byName = new HashMap<>();
-  private final TreeMap<OnlineUser, OnlineUser> inOrder = new TreeMap<>(LIST_ORDER);
+  private final TreeSet<OnlineUser> ordered = new TreeSet<>(LIST_ORDER);
   /** username → home node → the newest of that node's registrations of the name known to have left. */
   private final Map<String, Map<String, Departure>> departed = new HashMap<>();
   /** The departures {@link #leaveNode} recorded, by node: forgotten if that node turns out alive after all. */
@@ -64,10 +64,10 @@ public final class OnlineUsers {
       if (current.isNewerThan(u) || current.equals(u)) {
         return false;
       }
-      inOrder.remove(current);
+      ordered.remove(current);
     }
     byName.put(u.username(), u);
-    inOrder.put(u, u);
+    ordered.add(u);
     usersJson = null;
     return true;
   }
@@ -80,7 +80,7 @@ public final class OnlineUsers {
       return false;
     }
     byName.remove(u.username());
-    inOrder.remove(current);
+    ordered.remove(current);
     usersJson = null;
     return true;
   }
@@ -101,7 +101,7 @@ public final class OnlineUsers {
   /** Removes every user homed on {@code nodeId} and returns them. */
   public List<OnlineUser> leaveNode(String nodeId, long nowMs) {
     List<OnlineUser> removed = new ArrayList<>();
-    for (Iterator<OnlineUser> it = inOrder.values().iterator(); it.hasNext(); ) {
+    for (Iterator<OnlineUser> it = ordered.iterator(); it.hasNext(); ) {
       OnlineUser u = it.next();
       if (u.nodeId().equals(nodeId)) {
         it.remove();
@@ -148,7 +148,7 @@ public final class OnlineUsers {
 
   /** Users in registration order. */
   public List<OnlineUser> inOrder() {
-    return new ArrayList<>(inOrder.values());
+    return new ArrayList<>(ordered);
   }
 
   /** The users array of online_users, rendered once per change. */
