@@ -59,7 +59,7 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
     }
     Object v = obj.getValue(field);
     if (v instanceof String s) {
-      if (hasLoneSurrogate(s)) {
+      if (StorableText.hasLoneSurrogate(s)) {
         // JSON can escape half a surrogate pair; no UTF-8 text holds one, so it could not be stored as given.
         errors.add(error("string_unicode", loc(field),
             "Input should be a valid string, unable to parse raw data as a unicode string", s));
@@ -69,19 +69,6 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
     }
     errors.add(error("string_type", loc(field), "Input should be a valid string", v));
     return null;
-  }
-
-  /** True when {@code s} holds half a surrogate pair: text no UTF-8 store can keep as it is. */
-  static boolean hasLoneSurrogate(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** pydantic's lax int: integers, integral floats, booleans and numeric strings. */

@@ -81,7 +81,7 @@ public final class RegistryVerticle extends VerticleBase {
             JsonObject b = m.body();
             if (b.getValue("username") instanceof String u && b.getValue("user_id_json") instanceof String id
                 && b.getValue("ts") instanceof Number ts) {
-              if (RegisterRequest.hasLoneSurrogate(u) || RegisterRequest.hasLoneSurrogate(id)) {
+              if (StorableText.hasLoneSurrogate(u) || StorableText.hasLoneSurrogate(id)) {
                 unstorable.inc();
               } else {
                 registry.wsSeen(u, id, ts.longValue());
