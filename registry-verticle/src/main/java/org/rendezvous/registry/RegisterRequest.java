@@ -5,6 +5,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.Utf16;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -59,7 +60,7 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
     }
     Object v = obj.getValue(field);
     if (v instanceof String s) {
-      if (StorableText.hasLoneSurrogate(s)) {
+      if (Utf16.hasLoneSurrogate(s)) {
         // JSON can escape half a surrogate pair; no UTF-8 text holds one, so it could not be stored as given.
         errors.add(error("string_unicode", loc(field),
             "Input should be a valid string, unable to parse raw data as a unicode string", s));

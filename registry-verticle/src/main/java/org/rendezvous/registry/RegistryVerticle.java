@@ -16,6 +16,7 @@ import org.rendezvous.common.LocalCodec;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.RetriedRequest;
 import org.rendezvous.common.SourceRateLimiter;
+import org.rendezvous.common.Utf16;
 import org.rendezvous.registry.store.RegistryStore;
 
 import java.time.Instant;
@@ -81,7 +82,7 @@ public final class RegistryVerticle extends VerticleBase {
             JsonObject b = m.body();
             if (b.getValue("username") instanceof String u && b.getValue("user_id_json") instanceof String id
                 && b.getValue("ts") instanceof Number ts) {
-              if (StorableText.hasLoneSurrogate(u) || StorableText.hasLoneSurrogate(id)) {
+              if (Utf16.hasLoneSurrogate(u) || Utf16.hasLoneSurrogate(id)) {
                 unstorable.inc();
               } else {
                 registry.wsSeen(u, id, ts.longValue());

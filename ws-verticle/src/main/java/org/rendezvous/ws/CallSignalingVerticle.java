@@ -153,10 +153,12 @@ public final class CallSignalingVerticle extends VerticleBase {
     ws.frameHandler(frame -> onFrame(c, frame));
     ws.pongHandler(data -> c.pingOutstandingSinceNanos = 0);
     ws.exceptionHandler(e -> {
-      metrics.protocolErrors.inc();
       if (e instanceof CorruptedWebSocketFrameException bad) {
+        metrics.protocolErrors.inc();
         // an oversize message (1009) or a broken frame (1002): say so, as the original did, before the socket goes
         ws.close((short) bad.closeStatus().code(), bad.closeStatus().code() == 1009 ? "message too big" : "protocol error");
+      } else {
+        metrics.connectionsLost.inc(); // the client's side, or the network: not a fault in what it sent
       }
       LOG.log(Level.FINE, "S3 WebSocket error from " + ws.remoteAddress(), e);
     });

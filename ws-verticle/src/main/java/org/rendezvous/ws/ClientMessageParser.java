@@ -2,9 +2,11 @@ package org.rendezvous.ws;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import org.rendezvous.common.Utf16;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -79,7 +81,7 @@ public final class ClientMessageParser {
       return new ClientMessage.Invalid();
     }
     if (first != JsonToken.START_OBJECT) {
-      p.skipChildren();
+      skipValue(p, first);
       return p.nextToken() == null ? new ClientMessage.NotObject() : new ClientMessage.Invalid();
     }
     Fields f = readObject(p, input);
@@ -206,19 +208,19 @@ public final class ClientMessageParser {
       switch (name) {
         case "type" -> f.type = stringOrNull(p, v);
         case "username" -> {
-          String s = stringOrNull(p, v);
+          String s = nameOrNull(p, v);
           f.username = s == null || s.isEmpty() ? null : s;
         }
         case "token" -> f.token = stringOrNull(p, v);
-        case "target_username" -> f.target = stringOrNull(p, v);
-        case "caller_username" -> f.caller = stringOrNull(p, v);
+        case "target_username" -> f.target = nameOrNull(p, v);
+        case "caller_username" -> f.caller = nameOrNull(p, v);
         case "user_id", "data" -> {
           rawField = name;
           rawStart = input.offset(p.currentTokenLocation());
           rawTruthy = truthy(p, v);
-          p.skipChildren();
+          skipValue(p, v);
         }
-        default -> p.skipChildren();
+        default -> skipValue(p, v);
       }
     }
     if (rawField != null) {
@@ -261,8 +263,52 @@ public final class ClientMessageParser {
     if (v == JsonToken.VALUE_STRING) {
       return p.getText();
     }
-    p.skipChildren();
+    skipValue(p, v);
     return null;
+  }
+
+  /**
+   * A user name, or null (as if absent) when it holds half a surrogate pair: such a name has no UTF-8 form,
+   * so as a key of the cluster's user map and in its event-bus address it would be the same name as one with
+   * {@code ?} in its place. No user can register it, and none is found under it.
+   */
+  private static String nameOrNull(JsonParser p, JsonToken v) throws IOException {
+    String s = stringOrNull(p, v);
+    return s == null || Utf16.hasLoneSurrogate(s) ? null : s;
+  }
+
+  /**
+   * Moves past the value whose first token is {@code v}, as {@link JsonParser#skipChildren()} does, checking
+   * every number on the way: Jackson's non-numeric numbers include {@code +Infinity}, {@code +INF} and
+   * {@code -INF}, which Python's json.loads refuses (it reads NaN, Infinity and -Infinity only), so they make
+   * the message invalid JSON instead of being echoed to other clients.
+   */
+  private static void skipValue(JsonParser p, JsonToken v) throws IOException {
+    checkNumber(p, v);
+    if (v != JsonToken.START_OBJECT && v != JsonToken.START_ARRAY) {
+      return;
+    }
+    int depth = 1;
+    while (depth > 0) {
+      JsonToken t = p.nextToken();
+      if (t == null) {
+        throw new JsonParseException(p, "unexpected end of input");
+      }
+      switch (t) {
+        case START_OBJECT, START_ARRAY -> depth++;
+        case END_OBJECT, END_ARRAY -> depth--;
+        default -> checkNumber(p, t);
+      }
+    }
+  }
+
+  private static void checkNumber(JsonParser p, JsonToken t) throws IOException {
+    if (t == JsonToken.VALUE_NUMBER_FLOAT && p.isNaN()) {
+      String text = p.getText();
+      if (!text.equals("NaN") && !text.equals("Infinity") && !text.equals("-Infinity")) {
+        throw new JsonParseException(p, "not a number Python reads: " + text);
+      }
+    }
   }
 
   /** Python's bool() of a scalar; containers are judged afterwards from their text. */

@@ -28,6 +28,7 @@ final class SignalingMetrics {
   final Metrics.Counter connectsRateLimited;
   final Metrics.Counter keepaliveTimeouts;
   final Metrics.Counter protocolErrors;
+  final Metrics.Counter connectionsLost;
   final Metrics.Counter registrations;
   final Metrics.Counter namesLostInSplit;
   final Metrics.Counter splitNameChecks;
@@ -49,6 +50,8 @@ final class SignalingMetrics {
         "S3 WebSocket handshakes refused (429) over the source's ws.handshakeRateLimit");
     keepaliveTimeouts = m.counter("rendezvous_ws_keepalive_timeouts_total", "S3 connections closed for an unanswered ping");
     protocolErrors = m.counter("rendezvous_ws_protocol_errors_total", "S3 connections failed at the WebSocket layer (oversize message, bad frame)");
+    connectionsLost = m.counter("rendezvous_ws_connection_errors_total",
+        "S3 connections that failed below the WebSocket layer (reset by the peer, or closed without a close frame)");
     splitNameChecks = m.counter("rendezvous_ws_split_name_checks_total",
         "S3 names of this node checked against the cluster map after a healed split");
     registrations = m.counter("rendezvous_ws_registrations_total", "S3 names registered on this node");

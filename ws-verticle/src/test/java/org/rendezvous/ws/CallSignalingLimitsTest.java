@@ -114,6 +114,35 @@ class CallSignalingLimitsTest {
   }
 
   @Test
+  void aClientThatVanishesIsAConnectionErrorNotAProtocolError() throws Exception {
+    Vertx own = Vertx.vertx(); // its own counters: other tests' connections close at their own pace
+    try {
+      int port = CallSignalingTest.deploy(own, new JsonObject().put("maxMessageBytes", 1024));
+      SilentWsClient gone = new SilentWsClient(port);
+      gone.sendText("{\"type\":\"register\",\"username\":\"vanishing\",\"user_id\":1}");
+      gone.close(); // FIN, no close frame
+      Poll.until(10_000, "the vanished connection counted", () -> metric(own, "rendezvous_ws_connection_errors_total") >= 1 ? true : null);
+      Poll.until(10_000, "the vanished connection gone", () -> metric(own, "rendezvous_ws_connections") == 0 ? true : null);
+      assertEquals(0, metric(own, "rendezvous_ws_protocol_errors_total"), "vanishing broke no rule of the protocol");
+      long lost = metric(own, "rendezvous_ws_connection_errors_total");
+
+      try (WsTestClient polite = WsTestClient.connect(ws, port)) {
+        assertEquals("vanishing", polite.register("vanishing", "2").getString("username"), "its name was freed");
+      }
+      Poll.until(10_000, "the polite connection gone", () -> metric(own, "rendezvous_ws_connections") == 0 ? true : null);
+      assertEquals(lost, metric(own, "rendezvous_ws_connection_errors_total"), "a close frame is no error");
+
+      try (SilentWsClient tooBig = new SilentWsClient(port)) {
+        tooBig.sendText("x".repeat(1025));
+        assertEquals(1009, tooBig.awaitCloseCode());
+      }
+      assertEquals(1, metric(own, "rendezvous_ws_protocol_errors_total"), "an oversize message is a protocol error");
+    } finally {
+      WsTestClient.await(own.close());
+    }
+  }
+
+  @Test
   void aRelayThatGrowsPastTheFrameLimitStillArrivesWhole() throws Exception {
     try (WsTestClient sender = WsTestClient.connect(ws, limitedPort); WsTestClient target = WsTestClient.connect(ws, limitedPort)) {
       String from = "grows-sender-with-a-long-name";

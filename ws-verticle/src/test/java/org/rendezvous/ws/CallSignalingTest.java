@@ -134,7 +134,8 @@ class CallSignalingTest {
           "{\"type\":\"register\",\"username\":\"req-x\",\"user_id\":\"\"}",
           "{\"type\":\"register\",\"username\":\"req-x\",\"user_id\":0}",
           "{\"type\":\"register\",\"username\":\"req-x\",\"user_id\":{}}",
-          "{\"type\":\"register\",\"username\":7,\"user_id\":\"u\"}")) {
+          "{\"type\":\"register\",\"username\":7,\"user_id\":\"u\"}",
+          "{\"type\":\"register\",\"username\":\"half\\ud800\",\"user_id\":\"u\"}")) {
         a.send(bad);
         assertEquals(required, a.nextText(), bad);
       }
@@ -274,7 +275,8 @@ class CallSignalingTest {
   void invalidJsonGetsTheErrorAndTheConnectionKeepsWorking() throws Exception {
     try (WsTestClient a = connect()) {
       for (String bad : List.of("not json", "{", "{\"type\":\"register\"} trailing", "", "{'type':'register'}",
-          "\ufeff{\"type\":\"x\"}", "{\"a\":1,}")) {
+          "\ufeff{\"type\":\"x\"}", "{\"a\":1,}", "{\"type\":\"register\",\"username\":\"inf\",\"user_id\":+INF}",
+          "{\"type\":\"offer\",\"target_username\":\"x\",\"data\":{\"a\":[-INF]}}")) {
         a.send(bad);
         assertEquals("{\"type\": \"error\", \"message\": \"Invalid JSON\"}", a.nextText(), bad);
       }

@@ -102,6 +102,46 @@ class ClientMessageParserTest {
   }
 
   @Test
+  void onlyTheNonNumbersPythonReadsAreAccepted() {
+    for (String ok : List.of("NaN", "Infinity", "-Infinity")) {
+      assertEquals(ok, ((ClientMessage.Register) parse("{\"type\":\"register\",\"username\":\"a\",\"user_id\":" + ok + "}"))
+          .userIdJson(), ok);
+      assertEquals("{\"x\": [" + ok + "]}",
+          ((ClientMessage.Relay) parse("{\"type\":\"offer\",\"target_username\":\"b\",\"data\":{\"x\": [" + ok + "]}}")).dataJson());
+    }
+    // Jackson also reads these; Python's json.loads does not, so none is passed on to other clients
+    for (String bad : List.of("+Infinity", "+INF", "-INF")) {
+      for (String message : List.of(
+          "{\"type\":\"register\",\"username\":\"a\",\"user_id\":" + bad + "}",
+          "{\"type\":\"offer\",\"target_username\":\"b\",\"data\":{\"x\":[1, {\"y\":" + bad + "}]}}",
+          "{\"type\":\"offer\",\"target_username\":\"b\",\"data\":" + bad + "}",
+          "{\"type\":\"call_request\",\"target_username\":\"b\",\"extra\":[" + bad + "]}",
+          "{\"type\":" + bad + "}",
+          "[" + bad + "]",
+          bad)) {
+        assertInstanceOf(ClientMessage.Invalid.class, parse(message), message);
+        assertInstanceOf(ClientMessage.Invalid.class, ClientMessageParser.parse(message.getBytes(StandardCharsets.US_ASCII)), message);
+      }
+    }
+  }
+
+  @Test
+  void aNameWithHalfASurrogatePairIsNoName() {
+    // "\ud800" and "?" are one text in UTF-8 (a Hazelcast key, an event-bus address): such a name is treated as absent
+    assertNull(((ClientMessage.Register) parse("{\"type\":\"register\",\"username\":\"a\\ud800\",\"user_id\":1}")).username());
+    assertNull(((ClientMessage.Register) parse("{\"type\":\"register\",\"username\":\"\\udc00b\",\"user_id\":1}")).username());
+    assertEquals(new ClientMessage.CallRequest(null), parse("{\"type\":\"call_request\",\"target_username\":\"\\ud800\"}"));
+    assertEquals(new ClientMessage.CallAnswer(true, null), parse("{\"type\":\"call_accepted\",\"caller_username\":\"\\ud800\"}"));
+    assertEquals(new ClientMessage.CallEnded(null), parse("{\"type\":\"call_ended\",\"target_username\":\"x\\udfff\"}"));
+    assertNull(((ClientMessage.Relay) parse("{\"type\":\"offer\",\"target_username\":\"\\ud800\",\"data\":1}")).target());
+    // a whole pair is an ordinary name, escaped or not
+    assertEquals("\ud83d\ude00", ((ClientMessage.Register) parse(
+        "{\"type\":\"register\",\"username\":\"\\ud83d\\ude00\",\"user_id\":1}")).username());
+    assertEquals(new ClientMessage.CallRequest("\ud83d\ude00"), ClientMessageParser.parse(
+        "{\"type\":\"call_request\",\"target_username\":\"\ud83d\ude00\"}".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
   void binaryInputMustBeUtf8() {
     assertInstanceOf(ClientMessage.Invalid.class, ClientMessageParser.parse(new byte[] {'{', '"', (byte) 0xc3, '"', ':', '1', '}'}));
     assertEquals(new ClientMessage.CallRequest("Jos\u00e9"),

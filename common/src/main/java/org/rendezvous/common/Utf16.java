@@ -1,16 +1,17 @@
-package org.rendezvous.registry;
+package org.rendezvous.common;
 
-/** Checks on text the registry keeps in SQLite, shared by the S2 request parser and the S3 name path. */
-final class StorableText {
+/** Checks on Java text that must go out as UTF-8: SQLite files, Hazelcast keys, event-bus addresses. */
+public final class Utf16 {
 
-  private StorableText() {
+  private Utf16() {
   }
 
   /**
    * True when {@code s} holds half a surrogate pair. JSON can escape one on its own, but no UTF-8 text
-   * holds it, so SQLite would keep the text changed.
+   * holds it: written as UTF-8 (to SQLite, as a Hazelcast key or an event-bus address) it turns into
+   * {@code ?}, and two different texts become one.
    */
-  static boolean hasLoneSurrogate(String s) {
+  public static boolean hasLoneSurrogate(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
