@@ -38,6 +38,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
   private final Registry registry;
   private final Set<String> trustedProxies;
   private final int maxBodyBytes;
+  private final int maxFieldChars;
   private final Metrics metrics;
   private final SourceRateLimiter limiter;
 
@@ -46,6 +47,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
     this.registry = registry;
     this.trustedProxies = config.trustedProxies().stream().map(IpText::canonical).collect(Collectors.toSet());
     this.maxBodyBytes = config.maxBodyBytes();
+    this.maxFieldChars = config.maxFieldChars();
     this.metrics = metrics;
     this.limiter = limiter;
   }
@@ -134,7 +136,7 @@ final class PeerApi implements Handler<HttpServerRequest> {
             .onComplete(sent -> closeAfterBody(req));
         return;
       }
-      RegisterRequest r = RegisterRequest.parse(ar.result());
+      RegisterRequest r = RegisterRequest.parse(ar.result(), maxFieldChars);
       if (!r.valid()) {
         reply(req, "register", 422, new JsonObject().put("detail", r.errors()));
         return;
@@ -143,6 +145,10 @@ final class PeerApi implements Handler<HttpServerRequest> {
         if (done.failed()) {
           LOG.log(Level.WARNING, "S2 register of " + r.peerId() + " from " + clientIp + " failed", done.cause());
           reply(req, "register", 500, new JsonObject().put("detail", "Internal Server Error"));
+          return;
+        }
+        if (done.result() == null) {
+          reply(req, "register", 503, new JsonObject().put("detail", "Registry full"));
           return;
         }
         reply(req, "register", 200, new JsonObject()

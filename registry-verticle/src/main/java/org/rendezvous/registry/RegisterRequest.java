@@ -25,7 +25,11 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
     return errors.isEmpty();
   }
 
-  static RegisterRequest parse(Buffer body) {
+  /**
+   * {@code maxChars}: the most characters (code points, as Python counts) of {@code peer_id} and {@code username};
+   * longer ones get pydantic's {@code string_too_long}, as a model field with {@code max_length} would.
+   */
+  static RegisterRequest parse(Buffer body, int maxChars) {
     JsonArray errors = new JsonArray();
     if (body.length() == 0) {
       errors.add(error("missing", new JsonArray().add("body"), "Field required", null));
@@ -47,13 +51,13 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
           "Input should be a valid dictionary or object to extract fields from", value));
       return new RegisterRequest(null, null, null, errors);
     }
-    String peerId = string(obj, FIELDS[0], errors);
-    String username = string(obj, FIELDS[1], errors);
+    String peerId = string(obj, FIELDS[0], errors, maxChars);
+    String username = string(obj, FIELDS[1], errors, maxChars);
     Long port = integer(obj, FIELDS[2], errors);
     return errors.isEmpty() ? new RegisterRequest(peerId, username, port, errors) : new RegisterRequest(null, null, null, errors);
   }
 
-  private static String string(JsonObject obj, String field, JsonArray errors) {
+  private static String string(JsonObject obj, String field, JsonArray errors, int maxChars) {
     if (!obj.containsKey(field)) {
       errors.add(missing(obj, field));
       return null;
@@ -64,6 +68,11 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
         // JSON can escape half a surrogate pair; no UTF-8 text holds one, so it could not be stored as given.
         errors.add(error("string_unicode", loc(field),
             "Input should be a valid string, unable to parse raw data as a unicode string", s));
+        return null;
+      }
+      if (s.length() > maxChars && s.codePointCount(0, s.length()) > maxChars) {
+        errors.add(error("string_too_long", loc(field), "String should have at most " + maxChars + " characters", s)
+            .put("ctx", new JsonObject().put("max_length", maxChars)));
         return null;
       }
       return s;

@@ -24,11 +24,23 @@ final class Registry {
   private final Map<String, WsUserRecord> outWsUsers = new LinkedHashMap<>();
   private final Metrics.Counter heartbeats;
   private final Metrics.Counter replicatedIn;
+  private final Metrics.Counter usersRefused;
+  private final Metrics.Counter peersRefused;
+  private final Metrics.Counter wsNamesRefused;
+  private final Caps caps;
   private long lastVersion;
+
+  /**
+   * Most entries of each kind this node adds itself. Entries another node replicates here are applied past
+   * them: every node holds the same registry, and each refuses its own clients' new entries at the same count.
+   */
+  record Caps(int users, int peers, int wsNames) {
+    static final Caps NONE = new Caps(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+  }
 
   /** {@code replicate} false (a single node): nothing is queued for other nodes. */
   Registry(String nodeId, RegistryIndex index, GroupCommit commit, LongSupplier clockMicros, boolean replicate,
-           Metrics metrics) {
+           Metrics metrics, Caps caps) {
     this.nodeId = nodeId;
     this.replicate = replicate;
     this.index = index;
@@ -36,6 +48,12 @@ final class Registry {
     this.clockMicros = clockMicros;
     this.heartbeats = metrics.counter("rendezvous_registry_writes_total", "Registry writes accepted", "kind", "s0_heartbeat");
     this.replicatedIn = metrics.counter("rendezvous_registry_replicated_in_total", "Entries applied from other nodes");
+    String full = "rendezvous_registry_full_total";
+    String fullHelp = "New entries refused: the registry held registry.maxUsers / maxPeers / maxWsNames of that kind";
+    this.usersRefused = metrics.counter(full, fullHelp, "kind", "s0_user");
+    this.peersRefused = metrics.counter(full, fullHelp, "kind", "s2_peer");
+    this.wsNamesRefused = metrics.counter(full, fullHelp, "kind", "s3_name");
+    this.caps = caps;
   }
 
   RegistryIndex index() {
@@ -59,6 +77,10 @@ final class Registry {
 
   void heartbeat(String username, String ip, int port) {
     UserRecord existing = index.user(username);
+    if (existing == null && index.userCount() >= caps.users()) {
+      usersRefused.inc();
+      return;
+    }
     long version = nextVersion(existing == null ? 0 : existing.version());
     UserRecord r = new UserRecord(username, ip, port, clockMicros.getAsLong() / 1_000_000L, version, nodeId);
     heartbeats.inc();
@@ -72,6 +94,10 @@ final class Registry {
 
   /** Records that an S3 name registered or left at {@code epochMillis}. */
   void wsSeen(String username, String userIdJson, long epochMillis) {
+    if (index.wsUser(username) == null && index.wsUsers().size() >= caps.wsNames()) {
+      wsNamesRefused.inc();
+      return;
+    }
     WsUserRecord merged = index.apply(new WsUserRecord(username, userIdJson, epochMillis, epochMillis));
     if (merged != null) {
       commit.batch().put(merged);
@@ -81,9 +107,16 @@ final class Registry {
     }
   }
 
-  /** Registers (or replaces) a peer as online; completes when committed. */
+  /**
+   * Registers (or replaces) a peer as online; completes when committed, with null when nothing was written:
+   * the id is new and the registry holds its most peers.
+   */
   io.vertx.core.Future<PeerRecord> register(String peerId, String username, String ip, long port) {
     PeerRecord existing = index.peer(peerId);
+    if (existing == null && index.peerCount() >= caps.peers()) {
+      peersRefused.inc();
+      return io.vertx.core.Future.succeededFuture(null);
+    }
     long version = nextVersion(existing == null ? 0 : existing.version());
     PeerRecord r = new PeerRecord(peerId, username, ip, port, true, clockMicros.getAsLong(), version, nodeId);
     write(r);

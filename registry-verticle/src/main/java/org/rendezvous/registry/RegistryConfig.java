@@ -25,6 +25,12 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param syncTimeoutMs        how long a starting node waits for a peer's snapshot
  * @param httpRateLimit        S2 requests allowed per client address (the X-Forwarded-For client behind a
  *                             trusted proxy); the rest get 429
+ * @param httpIdleTimeoutMs    an S2 connection with no traffic either way this long is closed (a silent or half-sent request too)
+ * @param httpMaxConnections   S2 connections open at once; one beyond is closed as it is accepted
+ * @param maxUsers             S0 users kept at once; a heartbeat of a new name beyond it is dropped (known names still refresh)
+ * @param maxPeers             S2 peers kept at once (online or not); registering a new id beyond it gets 503
+ * @param maxWsNames           S3 names kept with their first and last seen times; new names beyond it are not recorded
+ * @param maxFieldChars        longest S2 {@code peer_id} and {@code username}, in characters; longer ones get 422
  */
 public record RegistryConfig(
     String dbPath,
@@ -36,7 +42,13 @@ public record RegistryConfig(
     List<String> trustedProxies,
     int maxBodyBytes,
     long syncTimeoutMs,
-    SourceRateLimiter.Limits httpRateLimit) {
+    SourceRateLimiter.Limits httpRateLimit,
+    long httpIdleTimeoutMs,
+    int httpMaxConnections,
+    int maxUsers,
+    int maxPeers,
+    int maxWsNames,
+    int maxFieldChars) {
 
   /**
    * The chat client registers once and looks a peer up when its user asks; this leaves room for many of
@@ -55,12 +67,24 @@ public record RegistryConfig(
         listOf(json, "trustedProxies", List.of("127.0.0.1", "::1")),
         intOf(json, "maxBodyBytes", 65_536),
         longOf(json, "syncTimeoutMs", 10_000),
-        SourceRateLimiter.Limits.from(json, "registry", "httpRateLimit", HTTP_RATE_LIMIT));
+        SourceRateLimiter.Limits.from(json, "registry", "httpRateLimit", HTTP_RATE_LIMIT),
+        longOf(json, "httpIdleTimeoutMs", 30_000),
+        intOf(json, "httpMaxConnections", 10_000),
+        intOf(json, "maxUsers", 1_000_000),
+        intOf(json, "maxPeers", 100_000),
+        intOf(json, "maxWsNames", 1_000_000),
+        intOf(json, "maxFieldChars", 1_024));
     if (c.commitDelayMs < 1 || c.commitDelayMs > 10_000) {
       throw new IllegalArgumentException("registry.commitDelayMs must be 1..10000, got " + c.commitDelayMs);
     }
     if (c.userRetentionSeconds < 0 || c.peerTtlSeconds < 0) {
       throw new IllegalArgumentException("registry retention and TTL must be >= 0");
+    }
+    if (c.httpIdleTimeoutMs < 1 || c.httpIdleTimeoutMs > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("registry.httpIdleTimeoutMs must be 1.." + Integer.MAX_VALUE + ", got " + c.httpIdleTimeoutMs);
+    }
+    if (c.httpMaxConnections < 1 || c.maxUsers < 1 || c.maxPeers < 1 || c.maxWsNames < 1 || c.maxFieldChars < 1) {
+      throw new IllegalArgumentException("registry.httpMaxConnections, maxUsers, maxPeers, maxWsNames and maxFieldChars must be >= 1");
     }
     return c;
   }

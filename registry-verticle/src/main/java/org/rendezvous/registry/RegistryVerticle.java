@@ -22,6 +22,8 @@ import org.rendezvous.registry.store.RegistryStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 
 /**
@@ -59,7 +61,8 @@ public final class RegistryVerticle extends VerticleBase {
         .compose(s -> {
           store = s;
           commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), metrics);
-          registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, vertx.isClustered(), metrics);
+          registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, vertx.isClustered(), metrics,
+              new Registry.Caps(cfg.maxUsers(), cfg.maxPeers(), cfg.maxWsNames()));
           return store.loadInto(index);
         })
         .compose(v -> {
@@ -113,12 +116,32 @@ public final class RegistryVerticle extends VerticleBase {
           }
           registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds());
           http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.httpHost()).setPort(cfg.httpPort())
-              .setMaxInitialLineLength(8192).setMaxHeaderSize(16384));
+              .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
+              .setIdleTimeout((int) cfg.httpIdleTimeoutMs()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+              .setHttp2ClearTextEnabled(false)); // HTTP/1.1 only, as the original: a connection is counted as it is accepted
+          limitConnections(http, metrics);
           http.requestHandler(new PeerApi(registry, cfg, metrics,
               SourceRateLimiter.forListener(vertx, cfg.httpRateLimit(), HTTP_LISTENER)));
           return http.listen();
         })
         .onSuccess(server -> BoundPorts.record(vertx, HTTP_LISTENER, server.actualPort()));
+  }
+
+  /** At most registry.httpMaxConnections S2 connections at once: one beyond is closed as it is accepted, and counted. */
+  private void limitConnections(HttpServer server, Metrics metrics) {
+    AtomicInteger open = new AtomicInteger();
+    metrics.gauge("rendezvous_s2_connections", "S2 HTTP connections open", open::get);
+    Metrics.Counter refused = metrics.counter("rendezvous_s2_connections_refused_total",
+        "S2 connections closed as they were accepted: registry.httpMaxConnections were open");
+    server.connectionHandler(conn -> {
+      if (open.incrementAndGet() > cfg.httpMaxConnections()) {
+        open.decrementAndGet();
+        refused.inc();
+        conn.close();
+        return;
+      }
+      conn.closeHandler(v -> open.decrementAndGet());
+    });
   }
 
   private void sendSnapshot(String toNode) {

@@ -47,7 +47,7 @@ class RegistryVersionTest {
   }
 
   private Registry registry() throws Exception {
-    return OnContext.call(context, () -> new Registry("here", index, commit, clock::get, true, metrics));
+    return OnContext.call(context, () -> new Registry("here", index, commit, clock::get, true, metrics, Registry.Caps.NONE));
   }
 
   @Test
