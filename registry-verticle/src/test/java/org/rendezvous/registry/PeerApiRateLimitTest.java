@@ -1,13 +1,11 @@
 package org.rendezvous.registry;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.testkit.RawHttp;
@@ -36,24 +34,21 @@ class PeerApiRateLimitTest {
 
   @TempDir
   static Path dir;
+  private static SoloRegistry solo;
   private static Vertx node;
   private static int port;
 
   @BeforeAll
   static void deploy() throws Exception {
-    node = Vertx.vertx();
-    JsonObject registry = new JsonObject().put("dbPath", dir.resolve("r.db").toString())
-        .put("httpHost", "127.0.0.1").put("httpPort", 0)
-        .put("httpRateLimitPerSecond", PER_SECOND).put("httpRateLimitBurst", BURST);
-    node.deployVerticle(new RegistryVerticle(), new DeploymentOptions()
-            .setConfig(new JsonObject().put("nodeId", "solo").put("registry", registry)))
-        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    port = BoundPorts.of(node, RegistryVerticle.HTTP_LISTENER);
+    solo = SoloRegistry.deploy(dir, new JsonObject()
+        .put("httpRateLimitPerSecond", PER_SECOND).put("httpRateLimitBurst", BURST));
+    node = solo.vertx();
+    port = solo.port();
   }
 
   @AfterAll
   static void close() throws Exception {
-    node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    solo.close();
   }
 
   /** One keep-alive HTTP/1.1 connection from a given local address. */

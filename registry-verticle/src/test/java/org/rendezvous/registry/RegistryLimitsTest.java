@@ -1,6 +1,5 @@
 package org.rendezvous.registry;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -8,7 +7,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.testkit.Poll;
 import org.rendezvous.testkit.RawHttp;
@@ -35,25 +33,22 @@ class RegistryLimitsTest {
 
   @TempDir
   static Path dir;
+  private static SoloRegistry solo;
   private static Vertx node;
   private static int port;
 
   @BeforeAll
   static void deploy() throws Exception {
-    node = Vertx.vertx();
-    JsonObject registry = new JsonObject().put("dbPath", dir.resolve("r.db").toString())
-        .put("httpHost", "127.0.0.1").put("httpPort", 0)
+    solo = SoloRegistry.deploy(dir, new JsonObject()
         .put("maxUsers", 2).put("maxPeers", 2).put("maxWsNames", 2).put("maxFieldChars", 8)
-        .put("httpMaxConnections", 2).put("httpIdleTimeoutMs", IDLE_MS);
-    node.deployVerticle(new RegistryVerticle(), new DeploymentOptions()
-            .setConfig(new JsonObject().put("nodeId", "solo").put("registry", registry)))
-        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    port = BoundPorts.of(node, RegistryVerticle.HTTP_LISTENER);
+        .put("httpMaxConnections", 2).put("httpIdleTimeoutMs", IDLE_MS));
+    node = solo.vertx();
+    port = solo.port();
   }
 
   @AfterAll
   static void close() throws Exception {
-    node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    solo.close();
   }
 
   private static long metric(String name, String... labels) {
