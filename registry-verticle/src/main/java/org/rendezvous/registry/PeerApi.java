@@ -19,6 +19,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -68,11 +69,11 @@ final class PeerApi implements Handler<HttpServerRequest> {
       reply(req, route == null ? "unknown" : route.name, 429, new JsonObject().put("detail", "Too Many Requests"));
       return;
     }
-    if (route == null && path.length() > 1 && path.endsWith("/") && route(path.substring(0, path.length() - 1)) != null) {
-      // Starlette's redirect_slashes: /peers/ -> /peers
+    if (route == null && path.length() > 1 && path.endsWith("/") && route(stripSlashes(path)) != null) {
+      // Starlette's redirect_slashes: /peers/ and /peers// -> http://<host>/peers, query kept
       String query = req.query() == null ? "" : "?" + req.query();
-      String location = req.path().substring(0, req.path().length() - 1) + query;
-      req.response().setStatusCode(307).putHeader("location", location).end();
+      req.response().setStatusCode(307).putHeader("location", "http://" + host(req) + stripSlashes(req.path()) + query)
+          .putHeader("content-length", "0").end();
       count("redirect", 307);
       return;
     }
@@ -80,11 +81,10 @@ final class PeerApi implements Handler<HttpServerRequest> {
       reply(req, "unknown", 404, new JsonObject().put("detail", "Not Found"));
       return;
     }
-    HttpMethod m = req.method();
-    HttpMethod effective = m == HttpMethod.HEAD ? HttpMethod.GET : m;
+    HttpMethod effective = req.method();
     if (!route.methods.contains(effective)) {
-      String allow = route.methods.stream().map(HttpMethod::name).collect(Collectors.joining(", "));
-      req.response().putHeader("allow", allow);
+      // FastAPI's routes take no HEAD; Starlette answers from the first route of the path, GET where a path has two
+      req.response().putHeader("allow", route.methods.get(0).name());
       reply(req, route.name, 405, new JsonObject().put("detail", "Method Not Allowed"));
       return;
     }
@@ -105,6 +105,25 @@ final class PeerApi implements Handler<HttpServerRequest> {
       }
       default -> throw new IllegalStateException(route.name);
     }
+  }
+
+  private static String stripSlashes(String path) {
+    int end = path.length();
+    while (end > 0 && path.charAt(end - 1) == '/') {
+      end--;
+    }
+    return path.substring(0, end);
+  }
+
+  /** The Host header, else this server's address (its port left out when 80), as Starlette builds a URL. */
+  private static String host(HttpServerRequest req) {
+    String host = req.getHeader("host");
+    if (host != null && !host.isEmpty()) {
+      return host;
+    }
+    String ip = req.localAddress().host();
+    String name = ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
+    return req.localAddress().port() == 80 ? name : name + ":" + req.localAddress().port();
   }
 
   private static Route route(String path) {
@@ -136,7 +155,11 @@ final class PeerApi implements Handler<HttpServerRequest> {
             .onComplete(sent -> closeAfterBody(req));
         return;
       }
-      RegisterRequest r = RegisterRequest.parse(ar.result(), maxFieldChars);
+      RegisterRequest r = RegisterRequest.parse(ar.result(), isJson(req.getHeader("content-type")), maxFieldChars);
+      if (r.unreadable()) {
+        reply(req, "register", 400, new JsonObject().put("detail", "There was an error parsing the body"));
+        return;
+      }
       if (!r.valid()) {
         reply(req, "register", 422, new JsonObject().put("detail", r.errors()));
         return;
@@ -158,6 +181,24 @@ final class PeerApi implements Handler<HttpServerRequest> {
             .put("public_ip", clientIp));
       });
     });
+  }
+
+  /**
+   * Whether FastAPI reads the body as JSON: with no content type, or one whose type is application/json or
+   * application/*+json (parameters and case aside; a value with no '/' is text/plain to Python's email parser).
+   */
+  static boolean isJson(String contentType) {
+    if (contentType == null || contentType.isEmpty()) {
+      return true;
+    }
+    int semi = contentType.indexOf(';');
+    String type = (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+    int slash = type.indexOf('/');
+    if (slash < 0 || type.indexOf('/', slash + 1) >= 0) {
+      return false;
+    }
+    String subtype = type.substring(slash + 1);
+    return type.startsWith("application/") && (subtype.equals("json") || subtype.endsWith("+json"));
   }
 
   private void peer(HttpServerRequest req, String id) {
@@ -194,10 +235,19 @@ final class PeerApi implements Handler<HttpServerRequest> {
       if (p.online()) {
         list.add(new JsonObject()
             .put("peer_id", p.peerId()).put("username", p.username()).put("ip", p.ip()).put("port", p.port())
-            .put("online", true).put("last_seen", BigDecimal.valueOf(p.lastSeenMicros(), 6)));
+            .put("online", true).put("last_seen", pythonSeconds(p.lastSeenMicros())));
       }
     }
     return new JsonObject().put("peers", list).put("count", list.size());
+  }
+
+  /**
+   * Microseconds as Python prints the float of those seconds: the shortest decimal that reads back as it
+   * (six places or fewer: a double this size still tells microseconds apart), and at least one place.
+   */
+  static BigDecimal pythonSeconds(long micros) {
+    BigDecimal d = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+    return d.scale() < 1 ? d.setScale(1) : d;
   }
 
   private JsonObject status() {

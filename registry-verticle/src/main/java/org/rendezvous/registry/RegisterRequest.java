@@ -9,41 +9,65 @@ import org.rendezvous.common.Utf16;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
 /**
  * The S2 {@code POST /register} body, validated the way the original FastAPI/pydantic-v2 server
  * did it (lax int, strict str), with its 422 error entries when it is not valid.
  *
- * @param errors non-empty when the body was rejected; the request fields are then null
+ * @param errors     non-empty when the body was rejected; the request fields are then null
+ * @param unreadable a JSON body whose bytes are not text in the encoding Python's {@code json.loads(bytes)} takes
+ *                   them to be: it raises UnicodeDecodeError, not JSONDecodeError, and FastAPI answers 400
+ *                   {@code {"detail":"There was an error parsing the body"}}
  */
-record RegisterRequest(String peerId, String username, Long port, JsonArray errors) {
+record RegisterRequest(String peerId, String username, Long port, JsonArray errors, boolean unreadable) {
 
   private static final String[] FIELDS = {"peer_id", "username", "port"};
 
-  boolean valid() {
-    return errors.isEmpty();
+  private RegisterRequest(String peerId, String username, Long port, JsonArray errors) {
+    this(peerId, username, port, errors, false);
   }
+
+  boolean valid() {
+    return !unreadable && errors.isEmpty();
+  }
+
 
   /**
    * {@code maxChars}: the most characters (code points, as Python counts) of {@code peer_id} and {@code username};
    * longer ones get pydantic's {@code string_too_long}, as a model field with {@code max_length} would.
    */
-  static RegisterRequest parse(Buffer body, int maxChars) {
+  static RegisterRequest parse(Buffer body, boolean json, int maxChars) {
     JsonArray errors = new JsonArray();
     if (body.length() == 0) {
       errors.add(error("missing", new JsonArray().add("body"), "Field required", null));
       return new RegisterRequest(null, null, null, errors);
     }
+    if (!json) {
+      // FastAPI reads JSON only from a JSON content type (or none); else the model is given the raw bytes
+      errors.add(error("model_attributes_type", new JsonArray().add("body"),
+          "Input should be a valid dictionary or object to extract fields from", body.toString(StandardCharsets.UTF_8)));
+      return new RegisterRequest(null, null, null, errors);
+    }
+    String text;
+    try {
+      text = PythonJsonBytes.decode(body.getBytes());
+    } catch (CharacterCodingException e) {
+      return new RegisterRequest(null, null, null, errors, true);
+    }
     Object value;
     try {
-      value = Json.decodeValue(body);
+      value = Json.decodeValue(text);
     } catch (DecodeException e) {
-      String text = body.toString(StandardCharsets.UTF_8);
-      // json.loads(bytes) drops a UTF-8 BOM before counting positions.
-      PythonJsonError where = PythonJsonError.locate(text.startsWith("\uFEFF") ? text.substring(1) : text);
+      PythonJsonError where = PythonJsonError.locate(text);
       errors.add(error("json_invalid", new JsonArray().add("body").add(where.pos()), "JSON decode error",
           new JsonObject()).put("ctx", new JsonObject().put("error", where.msg())));
+      return new RegisterRequest(null, null, null, errors);
+    }
+    if (value == null) {
+      // a JSON null body is no body to FastAPI
+      errors.add(error("missing", new JsonArray().add("body"), "Field required", null));
       return new RegisterRequest(null, null, null, errors);
     }
     if (!(value instanceof JsonObject obj)) {
@@ -103,11 +127,19 @@ record RegisterRequest(String peerId, String username, Long port, JsonArray erro
       if (Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) < 9.2e18) {
         return (long) d;
       }
+      if (Double.isFinite(d) && d == Math.rint(d)) {
+        errors.add(error("int_parsing_size", loc(field), "Unable to parse input string as an integer, exceeded maximum size", v));
+        return null;
+      }
       errors.add(error("int_from_float", loc(field), "Input should be a valid integer, got a number with a fractional part", v));
       return null;
     }
     if (v instanceof String s) {
       String t = s.strip();
+      int dot = t.indexOf('.');
+      if (dot >= 0 && t.substring(dot + 1).chars().allMatch(c -> c == '0')) {
+        t = t.substring(0, dot); // pydantic drops a decimal part of zeros: "8000.0", "8000." are 8000
+      }
       if (t.matches("[+-]?[0-9]+(_[0-9]+)*")) {
         try {
           return Long.parseLong(t.replace("_", ""));

@@ -118,7 +118,8 @@ public final class RegistryVerticle extends VerticleBase {
           http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.httpHost()).setPort(cfg.httpPort())
               .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
               .setIdleTimeout((int) cfg.httpIdleTimeoutMs()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-              .setHttp2ClearTextEnabled(false)); // HTTP/1.1 only, as the original: a connection is counted as it is accepted
+              .setHttp2ClearTextEnabled(false) // HTTP/1.1 only, as the original: a connection is counted as it is accepted
+              .setHandle100ContinueAutomatically(true)); // as uvicorn: curl sends a body over 1 KiB only after it, or after 1 s
           limitConnections(http, metrics);
           http.requestHandler(new PeerApi(registry, cfg, metrics,
               SourceRateLimiter.forListener(vertx, cfg.httpRateLimit(), HTTP_LISTENER)));
