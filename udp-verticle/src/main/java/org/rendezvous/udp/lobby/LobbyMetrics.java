@@ -33,6 +33,7 @@ final class LobbyMetrics {
   final Metrics.Counter droppedOversize;
   private final Metrics.Counter droppedStartRepeat;
   final Metrics.Counter droppedOwnerUnreachable;
+  final Metrics.Counter droppedNoRoute;
   final Metrics.Counter droppedTooManySessions;
   final Metrics.Counter droppedRateLimited;
 
@@ -69,6 +70,7 @@ final class LobbyMetrics {
     droppedOversize = m.counter(drops, help, "reason", "oversize");
     droppedStartRepeat = m.counter(drops, help, "reason", "already_starting");
     droppedOwnerUnreachable = m.counter(drops, help, "reason", "owner_unreachable");
+    droppedNoRoute = m.counter(drops, help, "reason", "no_route_yet");
     droppedTooManySessions = m.counter(drops, help, "reason", "too_many_sessions");
     droppedRateLimited = m.counter(drops, help, "reason", "rate_limited");
   }

@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -136,6 +138,9 @@ public final class LobbyVerticle extends VerticleBase {
           JsonObject datagram = (JsonObject) d;
           sendText(new InetSocketAddress(datagram.getString("ip"), datagram.getInteger("port")), datagram.getString("text"));
         }
+      } else if (ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+          && cmd.type() != LobbyCommand.Type.HOST) {
+        confirmAbsent(cmd, from, attempt);
       } else if (LobbyBus.isAbsent(ar.cause())) {
         absent(cmd, from, attempt);
       } else {
@@ -159,6 +164,24 @@ public final class LobbyVerticle extends VerticleBase {
       } else {
         metrics.droppedOwnerUnreachable.inc();
         LOG.fine(() -> "lobby " + cmd.toWire() + " from " + from + ": the session's owner did not answer: " + cause);
+      }
+    });
+  }
+
+  /**
+   * No node consumes the session's address. Right after a member died that can be untrue: the event bus's
+   * subscription map may have lost the owner's entry with the dead member, until the owner publishes it again.
+   * While a live node other than this one holds the name, the session exists: the datagram is dropped (the
+   * client retransmits) instead of telling the client its session is gone.
+   */
+  private void confirmAbsent(LobbyCommand cmd, Peer from, int attempt) {
+    names.get(cmd.session()).onComplete(ar -> {
+      String holder = ar.succeeded() ? ar.result() : null;
+      if (ar.failed() || holder != null && !holder.equals(nodeId) && isMember(holder)) {
+        metrics.droppedNoRoute.inc();
+        LOG.fine(() -> "lobby " + cmd.toWire() + " from " + from + ": no route yet to the session's owner " + holder);
+      } else {
+        absent(cmd, from, attempt);
       }
     });
   }
