@@ -9,6 +9,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -52,6 +54,9 @@ final class SignalingHub {
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
   private static final long REJOIN_FETCH_RETRY_MS = 500;
   private static final int HOLD_ATTEMPTS = 5;
+  /** A call_request to a user listed on another live node that finds no handler is tried again: 8 times, 250 ms apart. */
+  private static final int ROUTE_RETRIES = 8;
+  private static final long ROUTE_RETRY_MS = 250;
   /** Close code for a user whose name a newer registration on the other side of a healed split took (409: conflict). */
   static final short NAME_LOST_IN_SPLIT = 4409;
 
@@ -283,11 +288,28 @@ final class SignalingHub {
       write(local, utf8(text), "incoming_call", t0);
       return;
     }
-    // The target's home node confirms; no handler (or no answer) means the user is not there.
+    askHome(c, target, text, t0, ROUTE_RETRIES);
+  }
+
+  /**
+   * Sends an incoming_call to the target's actor on its home node, which confirms; no handler (or no answer) means
+   * the user is not there. Right after a member died, though, the bus may have lost the home node's subscription
+   * until that node publishes it again: while the target is still listed on a live node other than this one, no
+   * handler is asked about again, a bounded number of times.
+   */
+  private void askHome(Connection c, String target, String text, long t0, int retries) {
     vertx.eventBus().request(UserDirectory.USER_PREFIX + target, text,
             options("incoming_call", t0, null, null).setSendTimeout(cfg.callRequestTimeoutMs()))
         .onFailure(e -> {
-          if (!c.closed) {
+          if (c.closed) {
+            return;
+          }
+          OnlineUser listed = online.get(target);
+          if (retries > 0 && e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
+              && listed != null && !listed.nodeId().equals(nodeId) && !deadNodes.contains(listed.nodeId())) {
+            metrics.routeRetries.inc();
+            vertx.setTimer(ROUTE_RETRY_MS, id -> askHome(c, target, text, t0, retries - 1));
+          } else {
             replyError(c, ServerMessages.USER_NOT_FOUND);
           }
         });

@@ -29,6 +29,7 @@ final class SignalingMetrics {
   final Metrics.Counter keepaliveTimeouts;
   final Metrics.Counter protocolErrors;
   final Metrics.Counter connectionsLost;
+  final Metrics.Counter routeRetries;
   final Metrics.Counter registrations;
   final Metrics.Counter namesLostInSplit;
   final Metrics.Counter splitNameChecks;
@@ -52,6 +53,8 @@ final class SignalingMetrics {
     protocolErrors = m.counter("rendezvous_ws_protocol_errors_total", "S3 connections failed at the WebSocket layer (oversize message, bad frame)");
     connectionsLost = m.counter("rendezvous_ws_connection_errors_total",
         "S3 connections that failed below the WebSocket layer (reset by the peer, or closed without a close frame)");
+    routeRetries = m.counter("rendezvous_ws_route_retries_total",
+        "call_requests sent again: no handler answered for a user listed on another live node (its route not yet back after a member died)");
     splitNameChecks = m.counter("rendezvous_ws_split_name_checks_total",
         "S3 names of this node checked against the cluster map after a healed split");
     registrations = m.counter("rendezvous_ws_registrations_total", "S3 names registered on this node");

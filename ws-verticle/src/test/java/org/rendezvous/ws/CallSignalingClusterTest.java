@@ -3,6 +3,7 @@ package org.rendezvous.ws;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -12,10 +13,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.Metrics;
 import org.rendezvous.testkit.ClusterTestKit;
+import org.rendezvous.testkit.Poll;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -205,6 +210,56 @@ class CallSignalingClusterTest {
 
       alice.awaitCallEndedAndList("o-bob", "o-alice");
     }
+  }
+
+  /**
+   * A user listed on another live node whose actor the bus does not find yet (as right after a member died, while
+   * its node publishes its subscriptions again): the call_request is asked again, and arrives once the route does;
+   * one that never comes gets "User not found or offline" in the end.
+   */
+  @Test
+  void aCallRequestWaitsBrieflyForARouteToAUserListedOnALiveNode() throws Exception {
+    Vertx home = nodes.get(1);
+    String homeId = ClusterTestKit.nodeId(home);
+    DeliveryOptions fromHome = new DeliveryOptions().addHeader(UserDirectory.FROM, homeId);
+    try (WsTestClient alice = WsTestClient.connect(ws, port1)) {
+      alice.register("r-alice", "1");
+      alice.awaitList("r-alice");
+      // node 1 hears two joins on node 2 whose actors are not registered (node 2 ignores its own events)
+      OnlineUser lateUser = new OnlineUser("r-late", "2", homeId, nextSeq(home));
+      OnlineUser neverUser = new OnlineUser("r-never", "3", homeId, nextSeq(home));
+      try {
+        nodes.get(0).eventBus().publish(UserDirectory.USERS_CHANGED, UserDirectory.event("join", lateUser), fromHome);
+        nodes.get(0).eventBus().publish(UserDirectory.USERS_CHANGED, UserDirectory.event("join", neverUser), fromHome);
+        alice.awaitList("r-alice", "r-late", "r-never");
+
+        long retriesBefore = metric(nodes.get(0), "rendezvous_ws_route_retries_total");
+        alice.send("{\"type\":\"call_request\",\"target_username\":\"r-late\"}");
+        Poll.until(10_000, "a retry", () -> metric(nodes.get(0), "rendezvous_ws_route_retries_total") > retriesBefore ? true : null);
+        CompletableFuture<String> delivered = new CompletableFuture<>();
+        MessageConsumer<String> late = home.eventBus().consumer(UserDirectory.USER_PREFIX + "r-late", m -> {
+          delivered.complete(m.body());
+          m.reply(null);
+        });
+        try {
+          WsTestClient.await(late.completion());
+          assertEquals("r-alice", new JsonObject(delivered.get(10, TimeUnit.SECONDS)).getString("caller_username"));
+        } finally {
+          WsTestClient.await(late.unregister());
+        }
+
+        alice.send("{\"type\":\"call_request\",\"target_username\":\"r-never\"}");
+        assertEquals("User not found or offline", alice.nextSkippingLists("error").getString("message"));
+      } finally {
+        nodes.get(0).eventBus().publish(UserDirectory.USERS_CHANGED, UserDirectory.event("leave", lateUser), fromHome);
+        nodes.get(0).eventBus().publish(UserDirectory.USERS_CHANGED, UserDirectory.event("leave", neverUser), fromHome);
+      }
+      alice.awaitList("r-alice");
+    }
+  }
+
+  private static long metric(Vertx node, String name) {
+    return Metrics.of(node).value(name);
   }
 
   /** A sequence number newer than every registration made so far in {@code node}'s cluster. */
