@@ -2,6 +2,7 @@ package org.rendezvous.pairing;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -10,6 +11,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import org.rendezvous.common.ClusterEvents;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -59,19 +61,24 @@ public final class PairingDirectory {
   /** A reservation outlives the wait by this much, so only a node that died without cleaning up relies on the TTL. */
   static final long TTL_MARGIN_MS = 5_000;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5_000);
+  static final int ROUTE_RETRIES = 8;
+  static final long ROUTE_RETRY_MS = 250;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
 
   private final Vertx vertx;
   private final String nodeId;
   private final long ttlMs;
+  private final Runnable routeRetries;
   private long nextWait;
   private AsyncMap<String, String> keys;
   private MessageConsumer<JsonObject> inbox;
 
-  public PairingDirectory(Vertx vertx, String nodeId, long waitMs) {
+  /** {@code routeRetries} is told each time an offer is sent again for want of a route. */
+  public PairingDirectory(Vertx vertx, String nodeId, long waitMs, Runnable routeRetries) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.ttlMs = waitMs + TTL_MARGIN_MS;
+    this.routeRetries = routeRetries;
   }
 
   /** Opens the reservation map and this node's inbox (registered across the cluster before this completes). */
@@ -155,18 +162,33 @@ public final class PairingDirectory {
       if (ticket.nodeId().equals(nodeId)) {
         return askActor(receiver.key(), body);
       }
-      return askNode(ticket.nodeId(), body.put("key", receiver.key()));
+      return askNode(ticket.nodeId(), body.put("key", receiver.key()), ROUTE_RETRIES);
     });
   }
 
-  /** Asks another node's inbox; null when that node or its initiator is gone. */
-  private Future<String> askNode(String owner, JsonObject offer) {
+  /**
+   * Asks another node's inbox; null when that node or its initiator is gone. An inbox lives as long as its node,
+   * so no handler for a node still in the cluster means the bus lost its subscription (right after another member
+   * died, until the node publishes it again): asked again, {@link #ROUTE_RETRIES} times {@link #ROUTE_RETRY_MS} apart.
+   */
+  private Future<String> askNode(String owner, JsonObject offer, int retries) {
     return vertx.eventBus().<String>request(NODE_PREFIX + owner, offer, ASK)
         .map(Message::body)
-        .recover(e -> e instanceof ReplyException re && (re.failureType() == ReplyFailure.NO_HANDLERS
-            || (re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == CONSUMED))
-            ? Future.succeededFuture(null) // the owner's node is gone, or its initiator is
-            : Future.failedFuture(e));
+        .recover(e -> {
+          if (!(e instanceof ReplyException re)) {
+            return Future.failedFuture(e);
+          }
+          if (re.failureType() == ReplyFailure.NO_HANDLERS && retries > 0 && ClusterEvents.isMember(vertx, owner, nodeId)) {
+            routeRetries.run();
+            Promise<String> later = Promise.promise();
+            vertx.setTimer(ROUTE_RETRY_MS, id -> askNode(owner, offer, retries - 1).onComplete(later));
+            return later.future();
+          }
+          return re.failureType() == ReplyFailure.NO_HANDLERS
+              || re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == CONSUMED
+              ? Future.succeededFuture(null) // the owner's node is gone, or its initiator is
+              : Future.failedFuture(e);
+        });
   }
 
   /** The inbox: hands a receiver from another node to the local actor of its key. */

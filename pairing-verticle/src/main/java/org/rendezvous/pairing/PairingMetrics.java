@@ -18,6 +18,7 @@ final class PairingMetrics {
   final Metrics.Counter timeouts;
   final Metrics.Counter abandoned;
   final Metrics.Counter reclaimedKeys;
+  final Metrics.Counter routeRetries;
   final Metrics.Counter splitKeyChecks;
   final Metrics.Counter keysLostInSplit;
   final Metrics.Counter invalidJson;
@@ -50,6 +51,8 @@ final class PairingMetrics {
         "S1 keys of initiators waiting on this node checked against the keys map after a healed split");
     keysLostInSplit = m.counter("rendezvous_pairing_keys_lost_in_split_total",
         "S1 initiators of this node told UUID already in use because another node's wait held their key after a healed split");
+    routeRetries = m.counter("rendezvous_pairing_route_retries_total",
+        "S1 receivers offered again to a live initiator's node whose inbox the bus did not find (its route not yet back after a member died)");
     reclaimedKeys = m.counter("rendezvous_pairing_reclaimed_keys_total", "S1 keys of departed nodes released by this node");
     invalidJson = error(m, "invalid_json");
     wrongType = error(m, "wrong_type");

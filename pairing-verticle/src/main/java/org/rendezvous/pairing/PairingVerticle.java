@@ -101,9 +101,9 @@ public final class PairingVerticle extends VerticleBase {
     cfg = PairingConfig.from(config().getJsonObject("pairing", new JsonObject()));
     nodeId = config().getString("nodeId", "local");
     table = new PairingTable<>(cfg.waitTimeoutMs());
-    directory = new PairingDirectory(vertx, nodeId, cfg.waitTimeoutMs());
     stun = new StunBindingResponder(cfg.software());
     metrics = new PairingMetrics(Metrics.of(vertx), () -> reservedWaiting, () -> openConnections);
+    directory = new PairingDirectory(vertx, nodeId, cfg.waitTimeoutMs(), metrics.routeRetries::inc);
     vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_LEFT, m -> {
       leftNodes.left(m.body());
       directory.reclaim(m.body())

@@ -261,6 +261,43 @@ class PairingClusterTest {
    * member left. A receiver arriving before that takes the reservation it finds and is told no
    * initiator waits. Runs on its own cluster, since it kills a member.
    */
+  /**
+   * The initiator's node is a member, but the bus finds no inbox there (as right after another member died, until
+   * that node publishes its subscriptions again): the receiver's node asks again, and the pair is made once the
+   * inbox is found. Here the second member runs no pairing at first; the test plays its inbox.
+   */
+  @Test
+  void aReceiverWaitsBrieflyForARouteToALiveInitiatorsNode() throws Exception {
+    List<Vertx> members = ClusterTestKit.cluster(2);
+    Vertx here = members.get(0);
+    Vertx there = members.get(1);
+    try {
+      int port = deploy(here);
+      String k = key();
+      String thereId = ClusterTestKit.nodeId(there);
+      here.sharedData().<String, String>getAsyncMap(PairingDirectory.KEYS_MAP)
+          .compose(m -> m.put(Arrival.key(k, "127.0.0.1"), new PairingDirectory.Ticket(thereId, 1).text()))
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      long retriesBefore = Metrics.of(here).value("rendezvous_pairing_route_retries_total");
+      try (S1Client receiver = new S1Client(port)) {
+        receiver.send(hello(k, "", "", ""));
+        Poll.until(10_000, "a retry", () ->
+            Metrics.of(here).value("rendezvous_pairing_route_retries_total") > retriesBefore ? true : null);
+        String line = "{\"protocol\":\"tcp\",\"peer_address\":\"192.0.2.7:4000\"}\n";
+        CompletableFuture<JsonObject> offered = new CompletableFuture<>();
+        there.eventBus().<JsonObject>consumer(PairingDirectory.NODE_PREFIX + thereId, m -> {
+          offered.complete(m.body());
+          m.reply(line);
+        }).completion().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals(line, receiver.readUntilClosed(), "the reply the initiator's node made");
+        assertEquals(Arrival.key(k, "127.0.0.1"), offered.get(10, TimeUnit.SECONDS).getString("key"));
+      }
+    } finally {
+      ClusterTestKit.close(there);
+      ClusterTestKit.close(here);
+    }
+  }
+
   @Test
   void aCrashedMembersKeysAreReleasedByTheSurvivor() throws Exception {
     List<Vertx> members = ClusterTestKit.cluster(2);
