@@ -47,6 +47,8 @@ public final class PairingVerticle extends VerticleBase {
   public static final String UDP_LISTENER = "pairing-udp";
   /** Timeout granularity: an initiator's reply may come this much after its wait ends. */
   private static final long SWEEP_MS = 50;
+  /** Longest a connection refused at accept stays open to take in the hello already on its way. */
+  static final long REFUSED_LINGER_MS = 500;
   /** 1,000 pairs arriving at once are 2,000 connects; the kernel caps this at net.core.somaxconn. */
   private static final int ACCEPT_BACKLOG = 4096;
 
@@ -157,12 +159,12 @@ public final class PairingVerticle extends VerticleBase {
   private void accept(NetSocket socket) {
     if (openConnections >= cfg.maxConnections()) {
       metrics.tooManyConnections.inc();
-      socket.end(Buffer.buffer(Reply.error("too many connections").encode()));
+      refuseAtAccept(socket, Reply.error("too many connections").encode());
       return;
     }
     if (!limiter.tryAcquire(SourceRateLimiter.keyOf(socket.remoteAddress().hostAddress()), System.nanoTime())) {
       metrics.rateLimited.inc();
-      socket.end(Buffer.buffer(Reply.error(Reply.RATE_LIMITED).encode()));
+      refuseAtAccept(socket, Reply.error(Reply.RATE_LIMITED).encode());
       return;
     }
     openConnections++;
@@ -193,6 +195,23 @@ public final class PairingVerticle extends VerticleBase {
     socket.handler(data -> onData(c, data));
     socket.closeHandler(v -> onClose(c));
     socket.exceptionHandler(e -> LOG.log(Level.FINE, "pairing: connection from " + c.peerIp + " failed", e));
+  }
+
+  /**
+   * Answers a connection refused as it is accepted, then closes it once the client's hello (on its way) has been
+   * read, at the end of its line, or after {@link #REFUSED_LINGER_MS}: closing with unread bytes makes the kernel
+   * reset the connection, and a client that has not read the answer yet may lose it to the reset.
+   */
+  private void refuseAtAccept(NetSocket socket, byte[] reply) {
+    socket.handler(data -> {
+      if (data.toString(StandardCharsets.ISO_8859_1).indexOf('\n') >= 0) {
+        socket.close(); // read and dropped: the whole hello is in
+      }
+    });
+    socket.write(Buffer.buffer(reply));
+    long linger = vertx.setTimer(REFUSED_LINGER_MS, t -> socket.close());
+    socket.closeHandler(v -> vertx.cancelTimer(linger));
+    socket.exceptionHandler(e -> socket.close());
   }
 
   private void onData(Conn c, Buffer data) {
