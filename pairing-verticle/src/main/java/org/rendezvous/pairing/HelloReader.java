@@ -18,9 +18,15 @@ final class HelloReader {
     this.maxBytes = maxBytes;
   }
 
-  /** True until the first byte arrives. */
-  boolean isEmpty() {
-    return len == 0;
+  /** True while nothing but JSON whitespace has arrived: no value begun, what Go's decoder calls plain EOF. */
+  boolean isBlank() {
+    for (int i = 0; i < len; i++) {
+      byte b = buf[i];
+      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Adds a chunk and decodes what has arrived so far. */

@@ -142,7 +142,8 @@ public final class PairingVerticle extends VerticleBase {
     List<Future<?>> done = new ArrayList<>();
     for (PairingTable.Waiting<Conn> w : table.drain()) {
       done.add(endWait(w.connection()));
-      w.connection().socket.close();
+      // told, not just dropped: its client can try another node at once
+      done.add(w.connection().socket.end(Buffer.buffer(Reply.error(Reply.SHUTTING_DOWN).encode())));
     }
     if (tcp != null) {
       done.add(tcp.close());
@@ -263,8 +264,8 @@ public final class PairingVerticle extends VerticleBase {
     if (!c.helloDone) {
       c.helloDone = true;
       vertx.cancelTimer(c.helloTimer);
-      if (c.reader.isEmpty()) {
-        c.socket.close();
+      if (c.reader.isBlank()) {
+        c.socket.close(); // no hello at all, as with no byte: just closed
       } else {
         refuse(c, metrics.invalidJson, "invalid JSON: unexpected EOF");
       }

@@ -15,6 +15,8 @@ public record Reply(String protocol, String peerAddress, String error) {
   public static final String NOT_FOUND = "Receiver with that UUID not found";
   /** Not in the original: a source over its connection budget (SPEC §5). */
   public static final String RATE_LIMITED = "too many connections from this address";
+  /** To an initiator still waiting when its node stops: it may try another node at once. */
+  public static final String SHUTTING_DOWN = "server shutting down";
 
   public static Reply error(String message) {
     return new Reply("", "", message);

@@ -205,6 +205,22 @@ class PairingVerticleTest {
     void run(S1Client c) throws Exception;
   }
 
+  @Test
+  void aNodeThatStopsTellsItsWaitingInitiators() throws Exception {
+    Vertx stopping = Vertx.vertx();
+    try {
+      int stoppingPort = deploy(stopping, new JsonObject().put("host", "127.0.0.1").put("port", 0));
+      try (S1Client initiator = new S1Client(stoppingPort)) {
+        initiator.send(hello(key(), "127.0.0.1", "tcp", ""));
+        awaitWaiting(stopping, 1);
+        stopping.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        assertEquals("{\"protocol\":\"\",\"error\":\"server shutting down\"}\n", initiator.readUntilClosed());
+      }
+    } finally {
+      stopping.close();
+    }
+  }
+
   // ---- clients that shut their sending side after the hello (printf '...' | nc) ----
 
   @Test
@@ -223,11 +239,13 @@ class PairingVerticleTest {
   @Test
   void aHelloCutShortByFinIsInvalidJsonAndNoHelloAtAllJustCloses() throws Exception {
     long before = counter(node, "rendezvous_pairing_errors_total", "reason", "invalid_json");
-    try (S1Client cut = new S1Client(port); S1Client empty = new S1Client(port)) {
+    try (S1Client cut = new S1Client(port); S1Client empty = new S1Client(port); S1Client blank = new S1Client(port)) {
       cut.send("{\"uuid\":\"x\"").finishSending();
       assertEquals("{\"protocol\":\"\",\"error\":\"invalid JSON: unexpected EOF\"}\n", cut.readUntilClosed());
       empty.finishSending();
       assertEquals("", empty.readUntilClosed());
+      blank.send(" \r\n\t\n").finishSending(); // whitespace begins no value: to Go's decoder, plain EOF as well
+      assertEquals("", blank.readUntilClosed());
     }
     assertEquals(before + 1, counter(node, "rendezvous_pairing_errors_total", "reason", "invalid_json"));
   }
