@@ -24,7 +24,7 @@ import org.rendezvous.client.CallSignalingMessage.RelayKind;
 import org.rendezvous.client.CallSignalingMessage.ServerError;
 import org.rendezvous.client.CallSignalingMessage.Unrecognised;
 import org.rendezvous.node.RendezvousNode;
-import org.rendezvous.testkit.ClusterTestKit;
+import org.rendezvous.testkit.FreePorts;
 
 import java.math.BigInteger;
 import java.net.URI;
@@ -317,7 +317,7 @@ class CallSignalingClientTest {
 
   @Test
   void connectingWhereNoServerListensFailsWithAClearReason() throws Exception {
-    URI nowhere = URI.create("ws://127.0.0.1:" + ClusterTestKit.freeTcpPort() + "/");
+    URI nowhere = URI.create("ws://127.0.0.1:" + FreePorts.tcp() + "/");
     CallSignalingException e = assertThrows(CallSignalingException.class, () -> CallSignalingClient.connect(nowhere));
     assertTrue(e.getMessage().startsWith("cannot open a WebSocket to " + nowhere), e.getMessage());
     assertNull(e.serverMessage());

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.node.ConfigLoader;
 import org.rendezvous.node.RendezvousNode;
 import org.rendezvous.testkit.ClusterTestKit;
+import org.rendezvous.testkit.FreePorts;
 import org.rendezvous.testkit.Poll;
 
 import java.net.URI;
@@ -38,8 +39,8 @@ class KubernetesJoinTest {
   void nodesJoinThroughDnsDiscoveryAnnounceTheirClusterHostAndAnswerTheProbes(@TempDir Path dir) throws Exception {
     String xml = ClusterXmlTest.clusterXml();
     String clusterName = ClusterTestKit.uniqueClusterName();
-    int firstPort = ClusterTestKit.freeTcpPort();
-    int secondPort = ClusterTestKit.freeTcpPort();
+    int firstPort = FreePorts.tcp();
+    int secondPort = FreePorts.tcp();
     List<RendezvousNode> nodes = new ArrayList<>();
     try {
       // The first node finds no one and forms the cluster; the second finds it at the name's address.

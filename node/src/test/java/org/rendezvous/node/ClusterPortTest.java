@@ -3,6 +3,7 @@ package org.rendezvous.node;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.testkit.FreePorts;
 import org.rendezvous.testkit.Poll;
 
 import java.io.IOException;
@@ -45,7 +46,7 @@ class ClusterPortTest {
   /** A port p such that p and p + 1 are both free on 127.0.0.1 now. */
   private static int firstOfTwoFreePorts() throws IOException {
     for (int i = 0; i < 50; i++) {
-      int p = NodeFixture.freeTcpPort();
+      int p = FreePorts.tcp();
       if (p < 65535) {
         try (ServerSocket next = new ServerSocket(p + 1, 1, InetAddress.getLoopbackAddress())) {
           return p;

@@ -1,11 +1,11 @@
 package org.rendezvous.node;
 
+import org.rendezvous.testkit.FreePorts;
 import org.rendezvous.testkit.Poll;
 
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
-import java.net.DatagramSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,12 +40,12 @@ final class NodeProcess implements AutoCloseable {
    */
   NodeProcess(Path dir, JsonObject overrides) throws IOException {
     this.dir = dir;
-    this.udpPort = freeUdpPort();
-    this.httpPort = NodeFixture.freeTcpPort();
-    this.opsPort = NodeFixture.freeTcpPort();
-    this.lobbyPort = freeUdpPort();
-    this.pairingPort = freeTcpAndUdpPort();
-    this.wsPort = NodeFixture.freeTcpPort();
+    this.udpPort = FreePorts.udp();
+    this.httpPort = FreePorts.tcp();
+    this.opsPort = FreePorts.tcp();
+    this.lobbyPort = FreePorts.udp();
+    this.pairingPort = FreePorts.tcpAndUdp();
+    this.wsPort = FreePorts.tcp();
     JsonObject cfg = new JsonObject()
         .put("ops", new JsonObject().put("host", "127.0.0.1").put("port", opsPort))
         .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", udpPort))
@@ -182,7 +182,7 @@ final class NodeProcess implements AutoCloseable {
    */
   static List<NodeProcess> twoMembers(Path dir, JsonObject overrides) throws IOException {
     String cluster = NodeFixture.uniqueClusterName();
-    List<Integer> members = List.of(NodeFixture.freeTcpPort(), NodeFixture.freeTcpPort());
+    List<Integer> members = List.of(FreePorts.tcp(), FreePorts.tcp());
     NodeProcess a = new NodeProcess(Files.createDirectories(dir.resolve("a")),
         clusterSection(cluster, members.get(0), members).mergeIn(overrides.copy(), true));
     NodeProcess b = new NodeProcess(Files.createDirectories(dir.resolve("b")),
@@ -216,24 +216,5 @@ final class NodeProcess implements AutoCloseable {
         .put("enabled", true).put("name", clusterName).put("host", "127.0.0.1").put("port", hzPort)
         .put("members", members).put("eventBusPort", 0).put("waitBeforeJoinSeconds", 0)
         .put("heartbeatSeconds", 1).put("maxNoHeartbeatSeconds", 5));
-  }
-
-  /** A port free for both TCP and UDP (S1 uses the same number for both). */
-  static int freeTcpAndUdpPort() throws IOException {
-    for (int i = 0; i < 50; i++) {
-      int p = NodeFixture.freeTcpPort();
-      try (DatagramSocket s = new DatagramSocket(p)) {
-        return p;
-      } catch (IOException taken) {
-        // try another
-      }
-    }
-    throw new IOException("no port free for both TCP and UDP");
-  }
-
-  static int freeUdpPort() throws IOException {
-    try (DatagramSocket s = new DatagramSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -1,5 +1,6 @@
 package org.rendezvous.node;
 
+import org.rendezvous.testkit.FreePorts;
 import org.rendezvous.testkit.Poll;
 import org.rendezvous.testkit.UdpClient;
 
@@ -48,8 +49,8 @@ class ReplicationTest {
   }
 
   private void startBoth() throws Exception {
-    hzA = NodeFixture.freeTcpPort();
-    hzB = NodeFixture.freeTcpPort();
+    hzA = FreePorts.tcp();
+    hzB = FreePorts.tcp();
     a = startNode("a", hzA);
     b = startNode("b", hzB);
     Poll.until(30_000, "two members", () -> b.clusterManager().getNodes().size() == 2 ? true : null);
@@ -144,8 +145,8 @@ class ReplicationTest {
 
   @Test
   void nodesStartingTogetherWithDifferentFilesConverge() throws Exception {
-    hzA = NodeFixture.freeTcpPort();
-    hzB = NodeFixture.freeTcpPort();
+    hzA = FreePorts.tcp();
+    hzB = FreePorts.tcp();
     a = startNode("a", hzA);
     register(a, "only-in-a", 44000);
     NodeFixture.stop(a);

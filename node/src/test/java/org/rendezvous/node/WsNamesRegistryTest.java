@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.registry.RegistryClient;
+import org.rendezvous.testkit.FreePorts;
 import org.rendezvous.testkit.Poll;
 
 import java.nio.file.Files;
@@ -54,8 +55,8 @@ class WsNamesRegistryTest {
   @Test
   void namesAreKeptWithFirstAndLastSeenOnEveryNodeAndAfterRestart() throws Exception {
     String cluster = NodeFixture.uniqueClusterName();
-    int hzA = NodeFixture.freeTcpPort();
-    int hzB = NodeFixture.freeTcpPort();
+    int hzA = FreePorts.tcp();
+    int hzB = FreePorts.tcp();
     Files.createDirectories(dir.resolve("a"));
     Files.createDirectories(dir.resolve("b"));
     a = NodeFixture.start(NodeFixture.clustered(dir.resolve("a"), cluster, hzA, List.of(hzA, hzB)));

@@ -9,8 +9,6 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.rendezvous.common.ClusterEvents;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +26,6 @@ public final class ClusterTestKit {
   /** A fresh cluster name: tests never join each other's members. */
   public static String uniqueClusterName() {
     return "test-" + UUID.randomUUID();
-  }
-
-  public static int freeTcpPort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   /** Starts one member on {@code port} joining {@code members} (ports on 127.0.0.1); blocks until joined. */
@@ -66,7 +58,7 @@ public final class ClusterTestKit {
     String name = uniqueClusterName();
     List<Integer> ports = new java.util.ArrayList<>();
     for (int i = 0; i < n; i++) {
-      ports.add(freeTcpPort());
+      ports.add(FreePorts.tcp());
     }
     List<Vertx> members = new java.util.ArrayList<>();
     for (int p : ports) {

@@ -1,0 +1,96 @@
+package org.rendezvous.testkit;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Loopback ports free now, for a test to hand to a server it starts. They are drawn from below the kernel's
+ * ephemeral range: a port from that range (what binding port 0 gives) can be taken by any outgoing connection on
+ * the machine between the check and the server's bind, and a node process starting a few seconds later then
+ * fails with "Address already in use".
+ */
+public final class FreePorts {
+
+  private static final int ATTEMPTS = 200;
+  /** The range drawn from: below the ephemeral range's first port, {@link #SPAN} wide. */
+  private static final int SPAN = 12_000;
+  private static final int HIGH = ephemeralLow();
+  private static final int LOW = Math.max(10_000, HIGH - SPAN);
+
+  private FreePorts() {
+  }
+
+  /** A port free for TCP on 127.0.0.1. */
+  public static int tcp() throws IOException {
+    return find(true, false);
+  }
+
+  /** A port free for UDP on 127.0.0.1. */
+  public static int udp() throws IOException {
+    return find(false, true);
+  }
+
+  /** A port free for both TCP and UDP on 127.0.0.1 (S1 uses one number for both). */
+  public static int tcpAndUdp() throws IOException {
+    return find(true, true);
+  }
+
+  private static int find(boolean tcp, boolean udp) throws IOException {
+    if (HIGH - LOW < 1_000) {
+      return fromTheKernel(tcp, udp); // an unusual ephemeral range: no room below it
+    }
+    for (int i = 0; i < ATTEMPTS; i++) {
+      int p = ThreadLocalRandom.current().nextInt(LOW, HIGH);
+      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p))) {
+        return p;
+      }
+    }
+    throw new IOException("no free port in " + LOW + ".." + HIGH + " after " + ATTEMPTS + " tries");
+  }
+
+  private static int fromTheKernel(boolean tcp, boolean udp) throws IOException {
+    for (int i = 0; i < ATTEMPTS; i++) {
+      int p;
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        p = s.getLocalPort();
+      }
+      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p))) {
+        return p;
+      }
+    }
+    throw new IOException("no free port after " + ATTEMPTS + " tries");
+  }
+
+  private static boolean tcpFree(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException taken) {
+      return false;
+    }
+  }
+
+  private static boolean udpFree(int port) {
+    try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+      return true;
+    } catch (IOException taken) {
+      return false;
+    }
+  }
+
+  /** The first port of the kernel's ephemeral range (Linux), or Linux's default when it cannot be read. */
+  private static int ephemeralLow() {
+    try {
+      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+      return Integer.parseInt(range.split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
+    }
+  }
+}
