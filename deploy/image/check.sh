@@ -153,7 +153,8 @@ if kill -0 "$NODE_PID" 2>/dev/null; then
 else
   wait "$NODE_PID" || rc=$?
   NODE_PID=
-  check "SIGTERM stops it cleanly (exit $rc)" "$(cat "$WORK/node.log")" 'stopped cleanly'
+  check "SIGTERM stops it cleanly" "$(cat "$WORK/node.log")" 'stopped cleanly'
+  check "and it exits 0" "$rc" '^0$'
   check "the SQLite file on the data volume belongs to the image's user" \
     "$(stat -c %u "$ROOTFS$DATA_DIR/rendezvous.db" 2>&1)" "^${user%%:*}$"
   check "the registered peer is in it" "$(cat "$ROOTFS$DATA_DIR"/rendezvous.db* | grep -ac image-check)" '^[1-9]' 

@@ -4,42 +4,93 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Typed reads from a module's config section. Values overridden from environment variables arrive
- * as strings, so every numeric and boolean read also accepts the string form.
+ * as strings, so every numeric and boolean read also accepts the string form. A value of the wrong
+ * shape throws {@link Invalid}, which names the key within its section. {@link #keysRead} tells which
+ * keys a section's parser reads, so the node can name the keys no parser knows (typos).
  */
 public final class ConfigValues {
 
+  private static final ThreadLocal<Set<String>> READS = new ThreadLocal<>();
+
   private ConfigValues() {
+  }
+
+  /** A config value that cannot be read as its key needs; {@link #key} is the key within its section. */
+  public static final class Invalid extends IllegalArgumentException {
+    private final String key;
+    private final String problem;
+
+    Invalid(String key, String problem) {
+      super("config " + key + " " + problem);
+      this.key = key;
+      this.problem = problem;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    /** What is wrong with the value, e.g. {@code must be a whole number, got "x"}. */
+    public String problem() {
+      return problem;
+    }
+  }
+
+  /** Runs {@code parse} (a section's config parser on this thread) and returns the keys it read. */
+  public static Set<String> keysRead(Runnable parse) {
+    Set<String> read = new HashSet<>();
+    READS.set(read);
+    try {
+      parse.run();
+    } finally {
+      READS.remove();
+    }
+    return read;
+  }
+
+  private static Object read(JsonObject json, String key) {
+    Set<String> reads = READS.get();
+    if (reads != null) {
+      reads.add(key);
+    }
+    return json.getValue(key);
   }
 
   public static int intOf(JsonObject json, String key, int dflt) {
     long v = longOf(json, key, dflt);
     if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException("config " + key + " is out of range: " + v);
+      throw new Invalid(key, "is out of range: " + v);
     }
     return (int) v;
   }
 
   public static long longOf(JsonObject json, String key, long dflt) {
-    Object v = json.getValue(key);
+    Object v = read(json, key);
     if (v == null) {
       return dflt;
     }
     if (v instanceof Number n) {
+      double d = n.doubleValue();
+      if ((v instanceof Double || v instanceof Float || v instanceof java.math.BigDecimal) && d != Math.rint(d)) {
+        throw new Invalid(key, "must be a whole number, got " + v);
+      }
       return n.longValue();
     }
     try {
       return Long.parseLong(v.toString().trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("config " + key + " must be a whole number, got \"" + v + "\"");
+      throw new Invalid(key, "must be a whole number, got " + (v instanceof String ? "\"" + v + "\"" : v));
     }
   }
 
   public static boolean boolOf(JsonObject json, String key, boolean dflt) {
-    Object v = json.getValue(key);
+    Object v = read(json, key);
     if (v == null) {
       return dflt;
     }
@@ -50,18 +101,18 @@ public final class ConfigValues {
     return switch (s) {
       case "true", "1", "yes", "on" -> true;
       case "false", "0", "no", "off" -> false;
-      default -> throw new IllegalArgumentException("config " + key + " must be true or false, got \"" + v + "\"");
+      default -> throw new Invalid(key, "must be true or false, got \"" + v + "\"");
     };
   }
 
   public static String stringOf(JsonObject json, String key, String dflt) {
-    Object v = json.getValue(key);
+    Object v = read(json, key);
     return v == null ? dflt : v.toString();
   }
 
   /** A list given either as a JSON array or as a comma-separated string. */
   public static List<String> listOf(JsonObject json, String key, List<String> dflt) {
-    Object v = json.getValue(key);
+    Object v = read(json, key);
     if (v == null) {
       return dflt;
     }

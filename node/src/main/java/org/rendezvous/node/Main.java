@@ -1,9 +1,14 @@
 package org.rendezvous.node;
 
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.ConfigValues;
 
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -37,35 +42,91 @@ public final class Main {
         default -> usage("unknown argument " + args[i]);
       }
     }
-    JsonObject config = ConfigLoader.load(configFile, System.getenv(), System.getProperties());
-    String level = config.getJsonObject("node", new JsonObject()).getString("logLevel", "INFO");
-    LogFormat.install(Level.parse(level.toUpperCase()));
+    JsonObject config;
+    try {
+      config = ConfigLoader.load(configFile, System.getenv(), System.getProperties());
+      LogFormat.install(ConfigCheck.logLevel(ConfigValues.section(config, "node")));
+    } catch (IOException | IllegalArgumentException e) {
+      configError(e);
+      return;
+    }
     if (cluster) {
       ConfigLoader.set(config, "cluster", "enabled", true);
     }
     RendezvousNode node;
     try {
-      node = RendezvousNode.start(config).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      // each service has its own start limit (RendezvousNode.SERVICE_START_TIMEOUT_S); this one only ends a wait
+      // that nothing else would end
+      node = RendezvousNode.start(config).toCompletionStage().toCompletableFuture()
+          .get(START_LIMIT_S, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      log.severe("node failed to start: not ready within " + START_LIMIT_S + " s");
+      System.exit(1);
+      return;
     } catch (Exception e) {
       Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof IllegalArgumentException) {
+        configError(cause); // a bad setting: its message names it, no trace needed
+      }
       log.log(Level.SEVERE, "node failed to start: " + cause.getMessage(), cause);
       System.exit(1);
       return;
     }
+    AtomicBoolean stopping = new AtomicBoolean();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Runnable shutdown = () -> {
+      if (!stopping.compareAndSet(false, true)) {
+        awaitStopped(stopped);
+        return;
+      }
       log.info("shutting down");
       node.stop().onComplete(ar -> stopped.countDown());
-      try {
-        if (stopped.await(30, TimeUnit.SECONDS)) {
-          log.info("stopped cleanly");
-        } else {
-          log.warning("shutdown did not finish in 30 s");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      if (awaitStopped(stopped)) {
+        log.info("stopped cleanly");
+      } else {
+        log.warning("shutdown did not finish in 30 s");
       }
-    }, "rendezvous-shutdown"));
+    };
+    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "rendezvous-shutdown"));
+    exitZeroOnSigterm(shutdown, log);
+  }
+
+  /** Longest wait for the node to start, past every service's own limit. */
+  private static final long START_LIMIT_S = 6 * RendezvousNode.SERVICE_START_TIMEOUT_S;
+
+  private static boolean awaitStopped(CountDownLatch stopped) {
+    try {
+      return stopped.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * SIGTERM is how a node is asked to stop (Kubernetes, systemd, cluster.sh): once it has stopped cleanly the
+   * process exits 0, not the JVM's 143 for a signal, which supervisors count as a failure. Other ways out
+   * (SIGINT, a second signal) still run the shutdown hook.
+   */
+  private static void exitZeroOnSigterm(Runnable shutdown, Logger log) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
+        Thread t = new Thread(() -> {
+          shutdown.run();
+          System.exit(0);
+        }, "rendezvous-sigterm");
+        t.start();
+      });
+    } catch (Throwable e) { // no jdk.unsupported, or the signal is reserved: the shutdown hook still stops the node
+      log.fine("SIGTERM handler not installed: " + e);
+    }
+  }
+
+  /** A bad setting or config file: one line naming it, exit code 2 (as for a bad argument). */
+  private static void configError(Throwable e) {
+    System.err.println("error: " + (e instanceof NoSuchFileException ? "config file " + e.getMessage() + " does not exist"
+        : e.getMessage()));
+    System.exit(2);
   }
 
   private static void usage(String error) {

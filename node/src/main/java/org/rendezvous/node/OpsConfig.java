@@ -14,6 +14,10 @@ import static org.rendezvous.common.ConfigValues.stringOf;
 public record OpsConfig(String host, int port) {
 
   public static OpsConfig from(JsonObject json) {
-    return new OpsConfig(stringOf(json, "host", "0.0.0.0"), intOf(json, "port", 8080));
+    OpsConfig c = new OpsConfig(stringOf(json, "host", "0.0.0.0"), intOf(json, "port", 8080));
+    if (c.port < 0 || c.port > 65_535) {
+      throw new IllegalArgumentException("ops.port must be 0..65535, got " + c.port);
+    }
+    return c;
   }
 }

@@ -48,6 +48,10 @@ public final class RendezvousNode {
     ClusterConfig cluster;
     OpsConfig ops;
     try {
+      for (String key : ConfigCheck.unknownKeys(config, System.getenv())) {
+        LOG.warning("config " + key + " is not a setting of this version and is ignored (a typo?); the settings are"
+            + " listed in README.md, Configuration");
+      }
       cluster = ClusterConfig.from(ConfigValues.section(config, "cluster"));
       ops = OpsConfig.from(ConfigValues.section(config, "ops"));
     } catch (IllegalArgumentException e) {
@@ -96,7 +100,9 @@ public final class RendezvousNode {
         .compose(id -> deploy(new LobbyVerticle(), config, "lobby"))
         .compose(id -> deploy(new PairingVerticle(), config, "pairing"))
         .compose(id -> deploy(new CallSignalingVerticle(), config, "ws"))
-        .compose(id -> vertx.deployVerticle(new OpsVerticle(this, ops)))
+        .compose(id -> vertx.deployVerticle(new OpsVerticle(this, ops))
+            .recover(e -> Future.failedFuture(new IllegalStateException("the ops service did not start: "
+                + bindProblem(e, "ops.port", ops.host(), ops.port()), e))))
         .map(id -> {
           ready = true;
           LOG.info("node " + nodeId + " ready: udp " + port(UdpVerticle.LISTENER) + ", s2 http "
@@ -116,7 +122,35 @@ public final class RendezvousNode {
     return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(c))
         .timeout(SERVICE_START_TIMEOUT_S, TimeUnit.SECONDS)
         .recover(e -> Future.failedFuture(new IllegalStateException("the " + section + " service did not start: "
-            + (e instanceof TimeoutException ? "not within " + SERVICE_START_TIMEOUT_S + " s" : e.getMessage()), e)));
+            + (e instanceof TimeoutException ? "not within " + SERVICE_START_TIMEOUT_S + " s" : bindProblem(e, config, section)),
+            e)));
+  }
+
+  /** The listen address key of each service, for a bind failure's message. */
+  private static final java.util.Map<String, String[]> LISTEN_KEYS = java.util.Map.of(
+      "registry", new String[] {"httpHost", "httpPort", "8000"}, "udp", new String[] {"host", "port", "3478"},
+      "lobby", new String[] {"host", "port", "57775"}, "pairing", new String[] {"host", "port", "7700"},
+      "ws", new String[] {"host", "port", "8765"});
+
+  private static String bindProblem(Throwable e, JsonObject config, String section) {
+    String[] keys = LISTEN_KEYS.get(section);
+    JsonObject s = ConfigValues.section(config, section);
+    String host = s.getValue(keys[0]) == null ? "0.0.0.0" : String.valueOf(s.getValue(keys[0]));
+    String port = section.equals("ws") && System.getenv("PORT") != null ? System.getenv("PORT")
+        : s.getValue(keys[1]) == null ? keys[2] : String.valueOf(s.getValue(keys[1]));
+    return bindProblem(e, section + "." + keys[1] + (section.equals("ws") ? " or PORT" : ""), host, port);
+  }
+
+  /** "address already in use" with the address and the key that sets it; any other failure as it is. */
+  private static String bindProblem(Throwable e, String key, String host, Object port) {
+    String m = String.valueOf(e.getMessage());
+    if (m.contains("Address already in use") || e instanceof java.net.BindException) {
+      return host + ":" + port + " is already in use (" + key + ")";
+    }
+    if (m.contains("Cannot assign requested address") || m.contains("Permission denied")) {
+      return "cannot listen on " + host + ":" + port + " (" + key + "): " + m;
+    }
+    return m;
   }
 
   public Vertx vertx() {

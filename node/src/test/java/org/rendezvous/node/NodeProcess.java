@@ -66,12 +66,7 @@ final class NodeProcess implements AutoCloseable {
   /** Starts the JVM and waits until /health/ready answers 200. */
   void start() throws Exception {
     starts++;
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
-        // Hazelcast reflects into JDK internals, as the fat jar's manifest allows.
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Dhazelcast.phone.home.enabled=false",
-        Main.class.getName(), "--config", configFile.toString()))
+    ProcessBuilder pb = new ProcessBuilder(command(configFile))
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("node-" + starts + ".log").toFile());
     process = pb.start();
@@ -84,6 +79,16 @@ final class NodeProcess implements AutoCloseable {
       throw new AssertionError(notReady.getMessage() + "; the node's log ends:\n"
           + log.substring(Math.max(0, log.length() - 6_000)), notReady);
     }
+  }
+
+  /** The command line of a node process run from this test's class path with {@code configFile}. */
+  static List<String> command(Path configFile) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    return List.of(java, "-cp", System.getProperty("java.class.path"),
+        // Hazelcast reflects into JDK internals, as the fat jar's manifest allows.
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Dhazelcast.phone.home.enabled=false",
+        Main.class.getName(), "--config", configFile.toString());
   }
 
   private void awaitReady(HttpClient http) throws Exception {

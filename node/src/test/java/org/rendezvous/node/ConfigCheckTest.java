@@ -1,0 +1,48 @@
+package org.rendezvous.node;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigCheckTest {
+
+  private static List<String> unknown(String json) {
+    return ConfigCheck.unknownKeys(new JsonObject(json), Map.of());
+  }
+
+  private static String problem(String json) {
+    return assertThrows(IllegalArgumentException.class, () -> unknown(json)).getMessage();
+  }
+
+  @Test
+  void everyDocumentedKindOfSettingIsKnown() {
+    assertEquals(List.of(), unknown("{\"node\":{\"id\":\"n\",\"logLevel\":\"fine\"},\"ops\":{\"port\":0},"
+        + "\"registry\":{\"commitDelayMs\":20,\"httpRateLimitPerSecond\":5,\"maxPeers\":9},\"udp\":{\"port\":0},"
+        + "\"lobby\":{\"port\":0},\"pairing\":{\"port\":0,\"waitTimeoutMs\":1000},\"ws\":{\"port\":0,\"jwtSecret\":\"\"},"
+        + "\"cluster\":{\"enabled\":false,\"members\":[\"127.0.0.1:5701\"]}}"));
+  }
+
+  @Test
+  void keysNoSectionReadsAreListed() {
+    assertEquals(List.of("extra", "ops.prot", "registry.commitDelay"),
+        unknown("{\"registry\":{\"commitDelay\":20},\"ops\":{\"prot\":1},\"extra\":{\"a\":1}}"));
+  }
+
+  @Test
+  void aBadValueIsNamedWithItsSection() {
+    assertEquals("config registry.commitDelayMs must be a whole number, got \"fast\"",
+        problem("{\"registry\":{\"commitDelayMs\":\"fast\"}}"));
+    assertEquals("config ops.port must be a whole number, got 8080.5", problem("{\"ops\":{\"port\":8080.5}}"));
+    assertEquals("config cluster.enabled must be true or false, got \"maybe\"", problem("{\"cluster\":{\"enabled\":\"maybe\"}}"));
+    assertEquals("ops.port must be 0..65535, got -1", problem("{\"ops\":{\"port\":-1}}"));
+    assertTrue(problem("{\"node\":{\"logLevel\":\"VERBOSE\"}}").startsWith("config node.logLevel must be a java.util.logging level"));
+    assertEquals("config registry must be an object of keys, got 5", problem("{\"registry\":5}"));
+    assertEquals(List.of(), unknown("{\"ops\":{\"port\":8080.0}}"), "a whole number written with .0 is fine");
+  }
+}
