@@ -39,12 +39,19 @@ final class PairingMetrics {
   final Metrics.Counter stunNotRequest;
   final Metrics.Counter rateLimited;
   final Metrics.Counter udpRateLimited;
+  final Metrics.Histogram pairLatency;
+  /** Upper bounds of the pair latency buckets, microseconds. */
+  static final long[] PAIR_LATENCY_BOUNDS_US = {250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000,
+      1_000_000, 5_000_000};
 
   PairingMetrics(Metrics m, LongSupplier waitingInitiators, LongSupplier openConnections) {
     m.gauge("rendezvous_pairing_waiting_initiators", "S1 initiators waiting on this node with their key reserved",
         waitingInitiators);
     m.gauge("rendezvous_pairing_connections", "S1 TCP connections open on this node", openConnections);
     pairs = m.counter("rendezvous_pairing_pairs_total", "S1 initiators paired with a receiver on this node");
+    pairLatency = m.histogram("rendezvous_pairing_pair_latency_microseconds",
+        "S1 pairs made for receivers of this node: from the receiver's hello to its reply, microseconds (the initiator's"
+            + " reply is written on its own node just before)", PAIR_LATENCY_BOUNDS_US);
     timeouts = m.counter("rendezvous_pairing_timeouts_total", "S1 initiators that waited in vain");
     abandoned = m.counter("rendezvous_pairing_abandoned_total", "S1 initiators that disconnected while waiting");
     splitKeyChecks = m.counter("rendezvous_pairing_split_key_checks_total",

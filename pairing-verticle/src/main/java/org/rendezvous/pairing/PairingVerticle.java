@@ -453,6 +453,7 @@ public final class PairingVerticle extends VerticleBase {
   // ---- receivers ----
 
   private void receive(Conn c, Arrival.Receiver receiver) {
+    long t0 = System.nanoTime();
     directory.offer(receiver).onComplete(ar -> {
       if (ar.failed()) {
         // An initiator whose node cannot be reached cannot be paired: to the client it is not found.
@@ -462,8 +463,11 @@ public final class PairingVerticle extends VerticleBase {
       } else if (ar.result() == null) {
         metrics.receiverNotFound.inc();
         answer(c, Reply.error(Reply.NOT_FOUND));
-      } else if (!c.closed) {
-        c.socket.end(Buffer.buffer(ar.result()));
+      } else {
+        metrics.pairLatency.observe((System.nanoTime() - t0) / 1_000);
+        if (!c.closed) {
+          c.socket.end(Buffer.buffer(ar.result()));
+        }
       }
     });
   }

@@ -111,6 +111,7 @@ class PairingVerticleTest {
   void tcpInitiatorAndReceiverEachLearnTheOthersTcpAddress() throws Exception {
     String k = key();
     long pairs = counter(node, "rendezvous_pairing_pairs_total");
+    long timed = counter(node, "rendezvous_pairing_pair_latency_microseconds_count");
     try (S1Client initiator = new S1Client(port); S1Client receiver = new S1Client(port)) {
       initiator.send(hello(k, "127.0.0.1", "tcp", ""));
       awaitWaiting(node, 1);
@@ -121,6 +122,9 @@ class PairingVerticleTest {
           initiator.readUntilClosed());
     }
     assertEquals(pairs + 1, counter(node, "rendezvous_pairing_pairs_total"));
+    assertEquals(timed + 1, counter(node, "rendezvous_pairing_pair_latency_microseconds_count"), "the pair's latency observed");
+    assertEquals(counter(node, "rendezvous_pairing_pair_latency_microseconds_count"),
+        counter(node, "rendezvous_pairing_pair_latency_microseconds_bucket", "le", "+Inf"));
   }
 
   @Test

@@ -57,10 +57,19 @@ final class PeerApi implements Handler<HttpServerRequest> {
   private record Route(String name, List<HttpMethod> methods, String param) {
   }
 
+  /** Upper bounds of the S2 latency buckets, microseconds. */
+  static final long[] LATENCY_BOUNDS_US = {100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000,
+      1_000_000};
+
   @Override
   public void handle(HttpServerRequest req) {
+    long t0 = System.nanoTime();
     String path = decodePath(req.path());
     Route route = route(path);
+    Metrics.Histogram latency = metrics.histogram("rendezvous_s2_request_latency_microseconds",
+        "S2 requests from their head to the last byte of the response written, microseconds, by route",
+        LATENCY_BOUNDS_US, "route", route == null ? "unknown" : route.name);
+    req.response().endHandler(v -> latency.observe((System.nanoTime() - t0) / 1_000));
     String clientIp = clientIp(req);
     if (!limiter.tryAcquire(sourceKey(clientIp, req), System.nanoTime())) {
       // The body, if any, is left unread: Vert.x discards it and the connection stays usable.

@@ -76,6 +76,7 @@ class RegistryLimitsTest {
 
   @Test
   void aFullRegistryRefusesNewEntriesButKeepsRefreshingKnownOnes() throws Exception {
+    long timed = metric("rendezvous_s2_request_latency_microseconds_count", "route", "register");
     assertEquals(200, register("peer-a", "a").status());
     assertEquals(200, register("peer-b", "b").status());
     Response full = register("peer-c", "c");
@@ -84,6 +85,8 @@ class RegistryLimitsTest {
     assertEquals(200, register("peer-a", "a2").status(), "a known id registers again");
     assertEquals(1, metric("rendezvous_registry_full_total", "kind", "s2_peer"));
     assertEquals(2, metric("rendezvous_s2_peers", "state", "all"));
+    Poll.until(5_000, "each request's latency observed", () ->
+        metric("rendezvous_s2_request_latency_microseconds_count", "route", "register") - timed == 4 ? true : null);
 
     RegistryClient client = new RegistryClient(node.eventBus());
     for (String name : new String[] {"u1", "u2", "u3", "u1"}) {

@@ -34,6 +34,11 @@ final class LobbyMetrics {
   private final Metrics.Counter droppedStartRepeat;
   final Metrics.Counter droppedOwnerUnreachable;
   final Metrics.Counter droppedNoRoute;
+  final Metrics.Histogram latencyHere;
+  final Metrics.Histogram latencyForwarded;
+  /** Upper bounds of the request latency buckets, microseconds. */
+  static final long[] LATENCY_BOUNDS_US = {10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 100_000,
+      1_000_000};
   final Metrics.Counter droppedTooManySessions;
   final Metrics.Counter droppedRateLimited;
 
@@ -61,6 +66,11 @@ final class LobbyMetrics {
         "S4 sessions of this node ended (error:session_timeout) because another node's session held their name after a healed split");
     namesRestored = m.counter("rendezvous_lobby_names_restored_total",
         "S4 names of this node's sessions put back after a node left (the map had lost them)");
+    String latency = "rendezvous_lobby_request_latency_microseconds";
+    String latencyHelp = "S4 requests handled by their session: from the datagram to the session's answers sent (owner=here)"
+        + " or handed back from the owner's node (owner=other_node), microseconds";
+    latencyHere = m.histogram(latency, latencyHelp, LATENCY_BOUNDS_US, "owner", "here");
+    latencyForwarded = m.histogram(latency, latencyHelp, LATENCY_BOUNDS_US, "owner", "other_node");
     staleRoutes = m.counter("rendezvous_lobby_stale_routes_total",
         "S4 requests the event bus routed to a node that no longer holds the session");
     String drops = "rendezvous_lobby_dropped_total";

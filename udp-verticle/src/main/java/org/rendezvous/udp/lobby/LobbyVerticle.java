@@ -124,16 +124,20 @@ public final class LobbyVerticle extends VerticleBase {
 
   /** To the session: here when this node owns it, else to its actor; {@code attempt} counts h retries. */
   private void route(LobbyCommand cmd, Peer from, int attempt) {
+    long t0 = System.nanoTime();
     SessionActor local = actors.get(cmd.session());
     if (local != null) {
       if (!local.handle(cmd, from)) {
         absent(cmd, from, attempt);
+      } else {
+        metrics.latencyHere.observe((System.nanoTime() - t0) / 1_000);
       }
       return;
     }
     metrics.forwarded.inc();
     bus.forward(cmd, from).onComplete(ar -> {
       if (ar.succeeded()) {
+        metrics.latencyForwarded.observe((System.nanoTime() - t0) / 1_000);
         for (Object d : ar.result()) {
           JsonObject datagram = (JsonObject) d;
           sendText(new InetSocketAddress(datagram.getString("ip"), datagram.getInteger("port")), datagram.getString("text"));

@@ -76,7 +76,10 @@ class LobbyClusterTest {
       assertEquals(Map.of("Arena", ids[0]), names(nodes.get(2)), "reserved cluster-wide for its owner");
       assertEquals("error:session_exists", cat.request(c, "h:Arena:Cat:3"), "the name is taken on every node");
 
+      long forwardedBefore = metric(nodes.get(1), "rendezvous_lobby_request_latency_microseconds_count", "owner", "other_node");
       assertEquals("i:Host:Bob", bob.request(b, "c:Arena:Bob"));
+      Poll.until(5_000, "the forwarded join's latency observed on B", () -> metric(nodes.get(1),
+          "rendezvous_lobby_request_latency_microseconds_count", "owner", "other_node") > forwardedBefore ? true : null);
       assertEquals("i:Host:Bob", host.next(a));
       assertEquals("i:Host:Bob:Cat", cat.request(c, "c:Arena:Cat"));
       assertEquals("i:Host:Bob:Cat", host.next(a));

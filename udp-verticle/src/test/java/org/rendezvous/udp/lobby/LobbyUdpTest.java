@@ -72,6 +72,7 @@ class LobbyUdpTest {
   @Test
   void aHostAndTwoClientsGoFromHostingToTheStartMessagesByteForByte() throws Exception {
     long startsBefore = metric(node, "rendezvous_lobby_starts_total");
+    long timedBefore = metric(node, "rendezvous_lobby_request_latency_microseconds_count", "owner", "here");
     try (LobbyTestClient host = new LobbyTestClient(); LobbyTestClient bob = new LobbyTestClient();
          LobbyTestClient cat = new LobbyTestClient()) {
       assertEquals("i:Host", host.request(port, "h:Game:Host:3:pw"));
@@ -87,6 +88,9 @@ class LobbyUdpTest {
       assertEquals(3, metric(node, "rendezvous_lobby_players"));
 
       assertEquals("i:Host:Bob:Cat", bob.request(port, "p:Game:Bob"));
+      // the retransmitted h, two joins and this ping were each handled by the session here
+      Poll.until(5_000, "their latencies observed", () -> metric(node, "rendezvous_lobby_request_latency_microseconds_count",
+          "owner", "here") - timedBefore >= 4 ? true : null);
       assertEquals("error:session_full", bob.request(port, "c:Game:Dan:pw"));
       assertEquals("error:non_host_player", bob.request(port, "s:Game:Bob"));
 
