@@ -53,6 +53,17 @@ class MainTest {
   }
 
   @Test
+  void aDatabaseThatCannotBeOpenedIsNamedWithItsSetting() throws Exception {
+    Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+    Path db = notADirectory.resolve("rendezvous.db");
+    Run r = run(config(new JsonObject().put("registry", new JsonObject().put("dbPath", db.toString())
+        .put("httpHost", "127.0.0.1").put("httpPort", FreePorts.tcp()))));
+    assertEquals(1, r.exit(), r.output());
+    assertTrue(r.output().contains("the registry service did not start: cannot open the SQLite file " + db
+        + " (registry.dbPath): "), r.output());
+  }
+
+  @Test
   void aPortInUseIsNamedWithTheSettingThatChoseIt() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       int port = taken.getLocalPort();

@@ -58,6 +58,8 @@ public final class RegistryVerticle extends VerticleBase {
     metrics.gauge("rendezvous_s2_peers", "S2 peers in the registry", index::onlinePeerCount, "state", "online");
     metrics.gauge("rendezvous_s3_known_names", "S3 names the registry has seen", () -> index.wsUsers().size());
     return RegistryStore.open(vertx, cfg.dbPath())
+        .recover(e -> Future.failedFuture(new IllegalStateException("cannot open the SQLite file " + cfg.dbPath()
+            + " (registry.dbPath): " + e.getMessage(), e)))
         .compose(s -> {
           store = s;
           commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), metrics);
