@@ -61,15 +61,32 @@ public final class LobbyClient {
     if (colon < 0) {
       return Optional.empty();
     }
+    try {
+      return Optional.of(parseStart(rest, colon));
+    } catch (IllegalArgumentException malformed) { // NumberFormatException included
+      return Optional.empty();
+    }
+  }
+
+  private static Start parseStart(String rest, int colon) {
     int own = Integer.parseInt(rest.substring(0, colon));
     List<Player> others = new ArrayList<>();
     for (String entry : rest.substring(colon + 1).split(";")) {
       if (entry.isEmpty()) {
         continue;
       }
-      String[] f = entry.split(":");
-      others.add(new Player(f[0], new InetSocketAddress(f[1], Integer.parseInt(f[2]))));
+      // name:ip:port, where an IPv6 ip has colons of its own (names have none): the port is after the last one
+      int nameEnd = entry.indexOf(':');
+      int portStart = entry.lastIndexOf(':');
+      if (nameEnd < 0 || portStart <= nameEnd) {
+        throw new IllegalArgumentException("not name:ip:port: " + entry);
+      }
+      String ip = entry.substring(nameEnd + 1, portStart);
+      if (ip.startsWith("[") && ip.endsWith("]")) {
+        ip = ip.substring(1, ip.length() - 1);
+      }
+      others.add(new Player(entry.substring(0, nameEnd), new InetSocketAddress(ip, Integer.parseInt(entry.substring(portStart + 1)))));
     }
-    return Optional.of(new Start(own, others));
+    return new Start(own, others);
   }
 }

@@ -64,16 +64,24 @@ public final class PairingClient {
   public static Reply hello(InetSocketAddress server, int localPort, String uuid, String targetIp, String protocol,
                             String address, Duration timeout) throws IOException {
     try (Socket s = new Socket()) {
-      s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-      s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+      TcpPuncher.reusable(s);
       s.bind(new InetSocketAddress(localPort));
       s.connect(server, 5_000);
-      s.setSoTimeout((int) timeout.toMillis());
+      s.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()))); // 0 would wait for ever
       JsonObject hello = new JsonObject().put("uuid", uuid).put("target_ip", targetIp)
           .put("protocol", protocol).put("address", address);
       s.getOutputStream().write((hello.encode() + "\n").getBytes(StandardCharsets.UTF_8));
       s.getOutputStream().flush();
-      JsonObject reply = new JsonObject(readLine(s.getInputStream()));
+      String line = readLine(s.getInputStream());
+      if (line.isBlank()) {
+        throw new IOException("the pairing server closed the connection without a reply");
+      }
+      JsonObject reply;
+      try {
+        reply = new JsonObject(line);
+      } catch (io.vertx.core.json.DecodeException e) {
+        throw new IOException("the pairing server's reply is not JSON: " + line);
+      }
       return new Reply(reply.getString("protocol", ""), reply.getString("peer_address", ""), reply.getString("error", ""));
     }
   }

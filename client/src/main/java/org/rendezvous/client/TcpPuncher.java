@@ -24,35 +24,17 @@ public final class TcpPuncher {
   public static Optional<Socket> punch(int localPort, InetSocketAddress peer, Duration timeout) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     AtomicReference<Socket> won = new AtomicReference<>();
-    ServerSocket listener = new ServerSocket();
-    listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-    listener.setOption(StandardSocketOptions.SO_REUSEPORT, true);
-    listener.bind(new InetSocketAddress(localPort));
-    Thread accepting = new Thread(() -> {
-      try {
-        while (won.get() == null && System.nanoTime() < deadline) {
-          listener.setSoTimeout(200);
-          try {
-            Socket s = listener.accept();
-            if (!won.compareAndSet(null, s)) {
-              s.close();
-            }
-          } catch (SocketTimeoutException e) {
-            // check the deadline
-          }
-        }
-      } catch (IOException closed) {
-        // listener closed: the dialer won or we gave up
-      }
-    }, "tcp-punch-accept");
-    accepting.setDaemon(true);
-    accepting.start();
-    try {
+    Thread accepting = null;
+    try (ServerSocket listener = new ServerSocket()) {
+      reusable(listener);
+      listener.bind(new InetSocketAddress(localPort));
+      accepting = new Thread(() -> acceptUntil(listener, won, deadline), "tcp-punch-accept");
+      accepting.setDaemon(true);
+      accepting.start();
       while (won.get() == null && System.nanoTime() < deadline) {
         Socket s = new Socket();
         try {
-          s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-          s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+          reusable(s);
           s.bind(new InetSocketAddress(localPort));
           s.connect(peer, (int) Math.max(1, Math.min(1_000, (deadline - System.nanoTime()) / 1_000_000L)));
           if (!won.compareAndSet(null, s)) {
@@ -64,9 +46,49 @@ public final class TcpPuncher {
           LockSupport.parkNanos(Math.max(0, Math.min(100_000_000L, deadline - System.nanoTime())));
         }
       }
-      return Optional.ofNullable(won.get());
     } finally {
-      listener.close();
+      if (accepting != null) {
+        // the listener is closed: the accept thread ends at once; a connection it took meanwhile is returned, not lost
+        try {
+          accepting.join(1_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+    return Optional.ofNullable(won.get());
+  }
+
+  private static void acceptUntil(ServerSocket listener, AtomicReference<Socket> won, long deadline) {
+    try {
+      while (won.get() == null && System.nanoTime() < deadline) {
+        listener.setSoTimeout(200);
+        try {
+          Socket s = listener.accept();
+          if (!won.compareAndSet(null, s)) {
+            s.close();
+          }
+        } catch (SocketTimeoutException e) {
+          // check the deadline
+        }
+      }
+    } catch (IOException closed) {
+      // listener closed: the dialer won or we gave up
+    }
+  }
+
+  /** SO_REUSEADDR, and SO_REUSEPORT where the platform has it (not on Windows): dialer and listener share one port. */
+  static void reusable(java.net.Socket s) throws IOException {
+    s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+    if (s.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+      s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+    }
+  }
+
+  private static void reusable(ServerSocket s) throws IOException {
+    s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+    if (s.supportedOptions().contains(StandardSocketOptions.SO_REUSEPORT)) {
+      s.setOption(StandardSocketOptions.SO_REUSEPORT, true);
     }
   }
 }

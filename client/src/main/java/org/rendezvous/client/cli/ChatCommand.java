@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 
@@ -29,7 +30,7 @@ import java.util.concurrent.Callable;
 @Command(name = "chat", description = "x20chat-compatible P2P chat over a punched UDP path.")
 final class ChatCommand implements Callable<Integer> {
 
-  @Option(names = "--server", required = true, description = "the S2 registry URL, e.g. http://203.0.113.1:8000")
+  @Option(names = "--server", required = true, description = "the S2 registry: a URL like http://203.0.113.1:8000, or host[:port] (port 8000 by default)")
   String server;
 
   @Option(names = "--username", required = true)
@@ -58,15 +59,16 @@ final class ChatCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     long started = System.nanoTime();
-    PeerRegistryClient registry = new PeerRegistryClient(server);
-    InetAddress serverIp = InetAddress.getByName(Endpoints.hostOf(server));
+    String url = Endpoints.http(server, 8000);
+    PeerRegistryClient registry = new PeerRegistryClient(url);
+    InetAddress serverIp = InetAddress.getByName(Endpoints.hostOf(url));
     try (DatagramSocket socket = new DatagramSocket()) {
       int port = socket.getLocalPort();
       InetSocketAddress stun = new InetSocketAddress(serverIp, stunPort);
       try {
         InetSocketAddress mapped = StunClient.mappedAddress(socket, stun, Duration.ofSeconds(3));
         port = mapped.getPort();
-        System.err.println("public UDP address (STUN): " + mapped.getAddress().getHostAddress() + ":" + port);
+        System.err.println("public UDP address (STUN): " + Endpoints.text(new InetSocketAddress(mapped.getAddress(), port)));
         if (secondStunPort > 0) {
           Optional<NatProbe.Result> probe = NatProbe.probe(socket, stun, new InetSocketAddress(serverIp, secondStunPort),
               Duration.ofSeconds(2));
@@ -80,33 +82,46 @@ final class ChatCommand implements Callable<Integer> {
       }
       String publicIp = registry.register(peerId, username, port);
       System.err.println("registered as " + peerId + " (" + username + ") from " + publicIp + ", UDP port " + port);
-      ChatPeer chat = new ChatPeer(socket, peerId);
-      Optional<InetSocketAddress> partner;
-      if (connect != null) {
-        Optional<PeerRegistryClient.Peer> peer = registry.peer(connect);
-        if (peer.isEmpty()) {
-          System.out.println("no such peer online: " + connect);
-          return RendezvousCli.ERROR;
+      try {
+        return chatRegistered(registry, new ChatPeer(socket, peerId), started);
+      } finally {
+        // peers never expire by default: one left registered would stay listed as online for good
+        try {
+          registry.unregister(peerId);
+        } catch (IOException e) {
+          System.err.println("could not unregister " + peerId + ": " + Endpoints.describe(e));
         }
-        InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(peer.get().ip()), (int) peer.get().port());
-        System.err.println("punching to " + peer.get().username() + " at " + target + " ...");
-        partner = chat.connect(() -> List.of(target), username, timeout);
-      } else {
-        System.err.println("waiting for a peer to connect (punching towards every registered peer) ...");
-        partner = chat.connect(() -> others(registry), username, timeout);
       }
-      if (partner.isEmpty()) {
-        System.out.println("no direct path: nothing came back from the peer within " + timeout.toSeconds()
-            + " s; its NAT (or ours) does not let this path open (a symmetric NAT on either side prevents hole punching)");
-        registry.unregister(peerId);
-        return RendezvousCli.NO_DIRECT_PATH;
-      }
-      System.out.println("connected directly to " + partner.get().getAddress().getHostAddress() + ":" + partner.get().getPort()
-          + " after " + (System.nanoTime() - started) / 1_000_000 + " ms");
-      converse(chat);
-      registry.unregister(peerId);
-      return RendezvousCli.OK;
     }
+  }
+
+  /** Connects to the peer (or waits for one) and chats; the registration is this caller's to remove. */
+  private int chatRegistered(PeerRegistryClient registry, ChatPeer chat, long started) throws Exception {
+    Optional<InetSocketAddress> partner;
+    if (connect != null) {
+      Optional<PeerRegistryClient.Peer> peer = registry.peer(connect);
+      if (peer.isEmpty()) {
+        System.out.println("no such peer online: " + connect);
+        return RendezvousCli.ERROR;
+      }
+      InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(peer.get().ip()), (int) peer.get().port());
+      System.err.println("punching to " + peer.get().username() + " at " + Endpoints.text(target) + " ...");
+      partner = chat.connect(() -> List.of(target), username, timeout);
+    } else {
+      System.err.println("waiting for a peer to connect (punching towards every registered peer) ...");
+      partner = chat.connect(() -> others(registry), username, timeout);
+    }
+    if (partner.isEmpty()) {
+      System.out.println("no direct path: nothing came back from " + (connect != null ? "the peer" : "any peer") + " within "
+          + timeout.toSeconds() + " s; " + (connect != null
+          ? "its NAT (or ours) does not let this path open (a symmetric NAT on either side prevents hole punching)"
+          : "no peer connected, or its NAT (or ours) does not let the path open"));
+      return RendezvousCli.NO_DIRECT_PATH;
+    }
+    System.out.println("connected directly to " + Endpoints.text(partner.get())
+        + " after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+    converse(chat);
+    return RendezvousCli.OK;
   }
 
   /** Everyone else registered: the waiting side punches towards them all so the connector gets in. */
@@ -126,7 +141,7 @@ final class ChatCommand implements Callable<Integer> {
 
   /** Sends stdin lines as messages, prints the peer's; ends on /quit, the peer's disconnect, or stdin end + linger. */
   private void converse(ChatPeer chat) throws Exception {
-    long[] stopAt = {Long.MAX_VALUE};
+    AtomicLong stopAt = new AtomicLong(Long.MAX_VALUE); // set by the input thread, read by this loop
     Thread input = new Thread(() -> {
       try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
         for (String line; (line = in.readLine()) != null; ) {
@@ -138,12 +153,12 @@ final class ChatCommand implements Callable<Integer> {
       } catch (IOException e) {
         System.err.println("input: " + e.getMessage());
       }
-      stopAt[0] = System.nanoTime() + linger.toNanos();
+      stopAt.set(System.nanoTime() + linger.toNanos());
     }, "chat-input");
     input.setDaemon(true);
     input.start();
     long nextHeartbeat = System.nanoTime() + ChatPeer.HEARTBEAT_INTERVAL.toNanos();
-    while (System.nanoTime() < stopAt[0]) {
+    while (System.nanoTime() < stopAt.get()) {
       Optional<ChatPeer.Message> m = chat.receive(Duration.ofMillis(200));
       if (m.isPresent()) {
         ChatPeer.Message msg = m.get();

@@ -13,27 +13,82 @@ final class Endpoints {
 
   static InetSocketAddress udp(String server, int defaultPort) throws UnknownHostException {
     String host = server;
-    int port = defaultPort;
+    String port = null;
     if (server.startsWith("[")) {
       int end = server.indexOf(']');
-      host = server.substring(1, end);
-      if (server.length() > end + 2 && server.charAt(end + 1) == ':') {
-        port = Integer.parseInt(server.substring(end + 2));
+      if (end < 0 || end + 1 < server.length() && server.charAt(end + 1) != ':') {
+        throw notAnEndpoint(server);
       }
+      host = server.substring(1, end);
+      port = end + 2 <= server.length() && end + 1 < server.length() ? server.substring(end + 2) : null;
     } else if (server.indexOf(':') >= 0 && server.indexOf(':') == server.lastIndexOf(':')) {
       host = server.substring(0, server.indexOf(':'));
-      port = Integer.parseInt(server.substring(server.indexOf(':') + 1));
+      port = server.substring(server.indexOf(':') + 1);
+    } // else a host name, an IPv4 address or a bare IPv6 address
+    if (host.isEmpty()) {
+      throw notAnEndpoint(server);
     }
-    return new InetSocketAddress(InetAddress.getByName(host), port);
+    int p = defaultPort;
+    if (port != null) {
+      try {
+        p = Integer.parseInt(port);
+      } catch (NumberFormatException e) {
+        throw notAnEndpoint(server);
+      }
+      if (p < 1 || p > 65_535) {
+        throw notAnEndpoint(server);
+      }
+    }
+    return new InetSocketAddress(InetAddress.getByName(host), p);
+  }
+
+  private static IllegalArgumentException notAnEndpoint(String server) {
+    return new IllegalArgumentException("'" + server + "' is not a server like host, host:port or [IPv6]:port");
+  }
+
+  /** An address as {@code ip:port}, an IPv6 one as {@code [ip]:port}. */
+  static String text(InetSocketAddress a) {
+    String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + a.getPort();
+  }
+
+  /** The S2 registry's base URL: {@code http(s)://…} as given, {@code host} or {@code host:port} over http. */
+  static String http(String server, int defaultPort) {
+    if (server.contains("://")) {
+      return server;
+    }
+    boolean bareIpv6 = !server.startsWith("[") && server.indexOf(':') != server.lastIndexOf(':');
+    boolean hasPort = server.startsWith("[") ? server.lastIndexOf(':') > server.indexOf(']')
+        : !bareIpv6 && server.indexOf(':') >= 0;
+    return "http://" + (bareIpv6 ? "[" + server + "]" : server) + (hasPort ? "" : ":" + defaultPort);
+  }
+
+  /** What went wrong, for the CLI's last line: the exception's message, or what its kind means when it has none. */
+  static String describe(Throwable e) {
+    String m = e.getMessage();
+    if (e instanceof java.net.ConnectException) {
+      return "cannot connect to the server" + (m == null || m.isBlank() ? "" : " (" + m + ")");
+    }
+    if (e instanceof java.net.http.HttpTimeoutException || e instanceof java.net.SocketTimeoutException) {
+      return "no answer from the server in time" + (m == null || m.isBlank() ? "" : " (" + m + ")");
+    }
+    if (e instanceof UnknownHostException) {
+      return "unknown host " + m;
+    }
+    if (m == null || m.isBlank()) {
+      return e.getCause() != null && e.getCause() != e ? describe(e.getCause()) : e.getClass().getSimpleName();
+    }
+    return m;
   }
 
   /** A WebSocket URI from {@code ws://…}, {@code wss://…}, {@code http(s)://…} (same host and path), {@code host} or {@code host:port}. */
   static URI webSocket(String server, int defaultPort) {
     int scheme = server.indexOf("://");
     if (scheme < 0) {
+      boolean bareIpv6 = !server.startsWith("[") && server.indexOf(':') != server.lastIndexOf(':');
       boolean hasPort = server.startsWith("[") ? server.lastIndexOf(':') > server.indexOf(']')
-          : server.indexOf(':') >= 0 && server.indexOf(':') == server.lastIndexOf(':');
-      return URI.create("ws://" + server + (hasPort ? "" : ":" + defaultPort) + "/");
+          : !bareIpv6 && server.indexOf(':') >= 0;
+      return URI.create("ws://" + (bareIpv6 ? "[" + server + "]" : server) + (hasPort ? "" : ":" + defaultPort) + "/");
     }
     String name = server.substring(0, scheme);
     String rest = server.substring(scheme);

@@ -32,7 +32,8 @@ final class ListCommand implements Callable<Integer> {
       }
       List<StunLiteClient.Entry> entries = client.list(timeout);
       for (StunLiteClient.Entry e : entries) {
-        System.out.println(e.username() + "  " + e.ip() + ":" + e.port() + "  " + e.secondsAgo() + " s ago");
+        System.out.println(e.username() + "  " + (e.ip().indexOf(':') >= 0 ? "[" + e.ip() + "]" : e.ip()) + ":" + e.port() + "  "
+            + e.secondsAgo() + " s ago");
       }
       System.out.println(entries.size() + (entries.size() == 1 ? " peer" : " peers"));
       return RendezvousCli.OK;

@@ -132,7 +132,7 @@ final class LobbyCommand implements Callable<Integer> {
         InetSocketAddress from = (InetSocketAddress) d.getSocketAddress();
         if (text.startsWith("hello from ") && heard.putIfAbsent(from, text) == null) {
           System.out.println("connected directly to " + text.substring("hello from ".length()) + " at "
-              + from.getAddress().getHostAddress() + ":" + from.getPort() + " after "
+              + Endpoints.text(from) + " after "
               + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
       }

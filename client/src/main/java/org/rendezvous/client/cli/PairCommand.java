@@ -4,6 +4,7 @@ import org.rendezvous.client.PairingClient;
 import org.rendezvous.client.StunClient;
 import org.rendezvous.client.TcpPuncher;
 import org.rendezvous.client.UdpPuncher;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -59,6 +60,9 @@ final class PairCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (uuid.isEmpty()) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "the UUID must not be empty (the server closes on an empty one)");
+    }
     long started = System.nanoTime();
     InetSocketAddress signal = Endpoints.udp(server, 7700);
     String role = targetIp == null ? "receiver" : "initiator";
@@ -70,9 +74,15 @@ final class PairCommand implements Callable<Integer> {
       String address = PairingClient.udpAddress(socket, signal, Duration.ofSeconds(5));
       System.err.println("public UDP address (pairing probe): " + address);
       if (stunPort > 0) {
-        InetSocketAddress viaStun = StunClient.mappedAddress(socket, new InetSocketAddress(signal.getAddress(), stunPort),
-            Duration.ofSeconds(3));
-        if (!PairingClient.parseAddress(address).equals(viaStun)) {
+        InetSocketAddress viaStun;
+        try {
+          viaStun = StunClient.mappedAddress(socket, new InetSocketAddress(signal.getAddress(), stunPort), Duration.ofSeconds(3));
+        } catch (java.net.SocketTimeoutException e) {
+          // only an early warning: a pairing server without STUN beside it still pairs
+          System.err.println("no STUN answer on port " + stunPort + "; pairing without the symmetric-NAT check");
+          viaStun = null;
+        }
+        if (viaStun != null && !PairingClient.parseAddress(address).equals(viaStun)) {
           System.out.println("no direct path: your NAT maps this socket to " + address + " towards one server port and to "
               + viaStun + " towards another: it gives every destination a new public port (symmetric NAT), so the"
               + " peer cannot learn the port that reaches you");
@@ -98,7 +108,7 @@ final class PairCommand implements Callable<Integer> {
       for (int i = 0; i < 5; i++) {
         socket.send(new DatagramPacket(PING, PING.length, from));
       }
-      System.out.println("connected directly to " + from.getAddress().getHostAddress() + ":" + from.getPort()
+      System.out.println("connected directly to " + Endpoints.text(from)
           + " (udp) after " + (System.nanoTime() - started) / 1_000_000 + " ms");
       LineChat.run(new LineChat.Path() {
         @Override
@@ -143,7 +153,7 @@ final class PairCommand implements Callable<Integer> {
     }
     try (Socket s = conn.get()) {
       InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
-      System.out.println("connected directly to " + remote.getAddress().getHostAddress() + ":" + remote.getPort()
+      System.out.println("connected directly to " + Endpoints.text(remote)
           + " (tcp) after " + (System.nanoTime() - started) / 1_000_000 + " ms");
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       LineChat.run(new LineChat.Path() {

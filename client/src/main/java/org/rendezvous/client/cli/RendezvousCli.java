@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code rendezvous}: the command-line client. Each subcommand shows progress on stderr, ends with
- * one clear line, and exits 0 (done / connected directly), 1 (error) or 3 (no direct path).
+ * one clear line, and exits 0 (done / connected directly), 1 (error), 2 (bad arguments, with the usage)
+ * or 3 (no direct path).
  */
 @Command(name = "rendezvous", mixinStandardHelpOptions = true, version = "rendezvous 0.1.0",
     description = "Client for a Rendezvous NAT-traversal server.",
@@ -52,7 +53,7 @@ public final class RendezvousCli {
     return new CommandLine(new RendezvousCli())
         .registerConverter(Duration.class, RendezvousCli::duration)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("error: " + e.getMessage());
+      cmd.getErr().println("error: " + Endpoints.describe(e));
       return ERROR;
     });
   }

@@ -26,7 +26,7 @@ final class StunCommand implements Callable<Integer> {
     try (DatagramSocket socket = new DatagramSocket()) {
       System.err.println("asking " + target + " ...");
       InetSocketAddress mapped = StunClient.mappedAddress(socket, target, timeout);
-      System.out.println("public address: " + mapped.getAddress().getHostAddress() + ":" + mapped.getPort()
+      System.out.println("public address: " + Endpoints.text(mapped)
           + " (local port " + socket.getLocalPort() + ")");
       return RendezvousCli.OK;
     } catch (java.net.SocketTimeoutException e) {

@@ -1,0 +1,102 @@
+package org.rendezvous.client.cli;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.rendezvous.client.LoopbackNode;
+import org.rendezvous.client.PeerRegistryClient;
+import org.rendezvous.node.RendezvousNode;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CLI edge cases against a real loopback node: what is left behind, how long a wait of 0 is, what an error says. */
+class CliEdgesTest {
+
+  @TempDir
+  static Path dir;
+  private static RendezvousNode node;
+
+  @BeforeAll
+  static void start() throws Exception {
+    node = LoopbackNode.start(dir, new JsonObject());
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    LoopbackNode.stop(node);
+  }
+
+  private record Run(int exit, String err) {
+  }
+
+  private static Run cli(String... args) {
+    CommandLine cli = RendezvousCli.commandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err, true));
+    return new Run(cli.execute(args), err.toString());
+  }
+
+  @Test
+  void aChatThatFindsNoSuchPeerDoesNotStayRegistered() throws Exception {
+    String s2 = "127.0.0.1:" + node.port("s2-http");
+    Run r = cli("chat", "--server", s2, "--username", "leaky", "--peer-id", "leak-1", "--connect", "nobody",
+        "--stun-port", Integer.toString(node.port("udp")), "--second-stun-port", "0", "--timeout", "1s");
+    assertEquals(RendezvousCli.ERROR, r.exit(), r.err());
+    assertEquals(Optional.empty(), new PeerRegistryClient("http://" + s2).peer("leak-1"), "unregistered on the way out");
+  }
+
+  @Test
+  void aPairingWaitOfZeroGivesUpAtOnce() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      long t0 = System.nanoTime();
+      Run r = cli("pair", "127.0.0.1:" + silent.getLocalPort(), "k", "--tcp", "--stun-port", "0", "--wait", "0s");
+      assertEquals(RendezvousCli.ERROR, r.exit(), r.err());
+      assertTrue(r.err().contains("no answer from the server in time"), r.err());
+      assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "not the 35 s default, nor for ever");
+    }
+  }
+
+  @Test
+  void errorsSayWhatWentWrong() {
+    assertEquals("cannot connect to the server", Endpoints.describe(new ConnectException()));
+    assertEquals("cannot connect to the server (Connection refused)", Endpoints.describe(new ConnectException("Connection refused")));
+    assertEquals("IllegalStateException", Endpoints.describe(new IllegalStateException()));
+    for (String bad : new String[] {"[::1", "127.0.0.1:abc", "127.0.0.1:", "[::1]x", ":7700", "h:0"}) {
+      String m = assertThrows(IllegalArgumentException.class, () -> Endpoints.udp(bad, 7700), bad).getMessage();
+      assertEquals("'" + bad + "' is not a server like host, host:port or [IPv6]:port", m);
+    }
+    Run r = cli("stun", "[::1");
+    assertEquals(RendezvousCli.ERROR, r.exit());
+    assertEquals("error: '[::1' is not a server like host, host:port or [IPv6]:port\n", r.err());
+  }
+
+  @Test
+  void addressesAndServersInEveryForm() throws Exception {
+    assertEquals(new InetSocketAddress("::1", 7700), Endpoints.udp("[::1]", 7700));
+    assertEquals(new InetSocketAddress("::1", 9), Endpoints.udp("[::1]:9", 7700));
+    assertEquals(new InetSocketAddress("::1", 7700), Endpoints.udp("::1", 7700));
+    assertEquals(new InetSocketAddress("127.0.0.1", 9), Endpoints.udp("127.0.0.1:9", 7700));
+    assertEquals("127.0.0.1:9", Endpoints.text(new InetSocketAddress("127.0.0.1", 9)));
+    assertEquals("[0:0:0:0:0:0:0:1]:9", Endpoints.text(new InetSocketAddress("::1", 9)));
+    assertEquals("http://h:8000", Endpoints.http("h", 8000));
+    assertEquals("http://h:9", Endpoints.http("h:9", 8000));
+    assertEquals("http://[::1]:8000", Endpoints.http("::1", 8000));
+    assertEquals("http://[::1]:9", Endpoints.http("[::1]:9", 8000));
+    assertEquals("https://h/x", Endpoints.http("https://h/x", 8000));
+    assertEquals(java.net.URI.create("ws://[::1]:8765/"), Endpoints.webSocket("::1", 8765));
+  }
+}
