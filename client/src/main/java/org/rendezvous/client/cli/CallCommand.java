@@ -142,6 +142,11 @@ final class CallCommand implements Callable<Integer> {
       } else if (m.get() instanceof ServerError e) {
         out.println("the call failed: " + e.message());
         return null;
+      } else if (m.get() instanceof IncomingCall c) {
+        err.println("not taking the call from " + c.callerUsername() + " while calling " + peer);
+      } else if (!shownOnline.contains(peer)) {
+        out.println(peer + " went offline before answering");
+        return null;
       }
     }
     out.println(peer + " did not answer within " + timeout.toSeconds() + " s");

@@ -156,6 +156,20 @@ class CallCommandTest {
   }
 
   @Test
+  void aCalleeThatGoesOfflineBeforeAnsweringEndsTheWait() throws Exception {
+    Run run;
+    try (CallSignalingClient gone = CallSignalingClient.connect(ws)) {
+      gone.register("cli-gone", "g-1", token("cli-gone")).get(5, TimeUnit.SECONDS);
+      run = cli(lines(), "call", ws.toString(), "--username", "cli-waiter", "--token", token("cli-waiter"),
+          "--call", "cli-gone", "--timeout", "60s");
+      assertEquals("cli-waiter", gone.awaitMessage(IncomingCall.class, WAIT).callerUsername());
+    } // it leaves without answering
+    // the timeout is a minute: ending well within it proves the new online list ended the wait
+    assertEquals(RendezvousCli.ERROR, run.exit().get(15, TimeUnit.SECONDS), run.printed());
+    assertEquals("cli-gone went offline before answering", run.out().toString().strip(), run.printed());
+  }
+
+  @Test
   void callingSomebodyWhoNeverComesOnlineGivesUpAfterTheTimeout() throws Exception {
     Run run = cli(lines(), "call", ws.toString(), "--username", "cli-caller", "--token", token("cli-caller"),
         "--call", "cli-ghost", "--timeout", "1s");
