@@ -99,7 +99,8 @@ final class LobbyCommand implements Callable<Integer> {
         }
       }
       if (start == null) {
-        System.out.println("the session did not start within " + timeout.toSeconds() + " s"
+        System.out.println(!joined ? "no answer from the lobby server within " + timeout.toSeconds() + " s"
+            : "the session did not start within " + timeout.toSeconds() + " s"
             + (role.equals("host") && !startSent ? " (fewer than " + players + " players joined)" : ""));
         return RendezvousCli.ERROR;
       }

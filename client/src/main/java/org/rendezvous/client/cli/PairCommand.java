@@ -11,7 +11,9 @@ import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code rendezvous pair SERVER UUID [--initiator TARGET_IP] [--tcp]}: stunturn-compatible S1
@@ -58,6 +61,14 @@ final class PairCommand implements Callable<Integer> {
   @Option(names = "--linger", defaultValue = "5s", description = "after stdin ends, keep receiving this long (default: ${DEFAULT-VALUE})")
   Duration linger;
 
+  @Option(names = "--peer-silence", defaultValue = "45s",
+      description = "over UDP, the peer is taken as gone after this long without a datagram from it; a ping goes every"
+          + " third of it, keeping the NATs' mappings open (default: ${DEFAULT-VALUE})")
+  Duration peerSilence;
+
+  /** Where the lines to send come from (tests give their own). */
+  InputStream input = System.in;
+
   @Override
   public Integer call() throws Exception {
     if (uuid.isEmpty()) {
@@ -84,7 +95,7 @@ final class PairCommand implements Callable<Integer> {
         }
         if (viaStun != null && !PairingClient.parseAddress(address).equals(viaStun)) {
           System.out.println("no direct path: your NAT maps this socket to " + address + " towards one server port and to "
-              + viaStun + " towards another: it gives every destination a new public port (symmetric NAT), so the"
+              + Endpoints.text(viaStun) + " towards another: it gives every destination a new public port (symmetric NAT), so the"
               + " peer cannot learn the port that reaches you");
           return RendezvousCli.NO_DIRECT_PATH;
         }
@@ -96,10 +107,10 @@ final class PairCommand implements Callable<Integer> {
         return RendezvousCli.ERROR;
       }
       InetSocketAddress peer = PairingClient.parseAddress(reply.peerAddress());
-      System.err.println("peer at " + peer + "; punching UDP ...");
+      System.err.println("peer at " + Endpoints.text(peer) + "; punching UDP ...");
       Optional<UdpPuncher.Received> first = UdpPuncher.punch(socket, peer, PING, Duration.ofMillis(100), timeout, r -> true);
       if (first.isEmpty()) {
-        System.out.println("no direct path: no datagram from " + peer + " within " + timeout.toSeconds()
+        System.out.println("no direct path: no datagram from " + Endpoints.text(peer) + " within " + timeout.toSeconds()
             + " s; a NAT on the way drops it (a symmetric NAT on either side prevents hole punching)");
         return RendezvousCli.NO_DIRECT_PATH;
       }
@@ -110,15 +121,28 @@ final class PairCommand implements Callable<Integer> {
       }
       System.out.println("connected directly to " + Endpoints.text(from)
           + " (udp) after " + (System.nanoTime() - started) / 1_000_000 + " ms");
+      long keepalive = Math.max(1, peerSilence.toNanos() / 3);
+      AtomicLong lastHeard = new AtomicLong(System.nanoTime());
+      AtomicLong lastSent = new AtomicLong(System.nanoTime());
       LineChat.run(new LineChat.Path() {
         @Override
         public void sendLine(String line) throws IOException {
           byte[] b = line.getBytes(StandardCharsets.UTF_8);
           socket.send(new DatagramPacket(b, b.length, from));
+          lastSent.set(System.nanoTime());
         }
 
+        /** A line, null for none; pings keep the NATs' mappings open both ways and tell each side the other is there. */
         @Override
         public String receiveLine(int timeoutMs) throws IOException {
+          long now = System.nanoTime();
+          if (now - lastHeard.get() > peerSilence.toNanos()) {
+            throw new java.io.EOFException("nothing heard for " + peerSilence.toSeconds() + " s");
+          }
+          if (now - lastSent.get() > keepalive) {
+            socket.send(new DatagramPacket(PING, PING.length, from));
+            lastSent.set(now);
+          }
           socket.setSoTimeout(timeoutMs);
           byte[] buf = new byte[65_536];
           DatagramPacket p = new DatagramPacket(buf, buf.length);
@@ -127,10 +151,14 @@ final class PairCommand implements Callable<Integer> {
           } catch (SocketTimeoutException e) {
             return null;
           }
+          if (!p.getSocketAddress().equals(from)) {
+            return null;
+          }
+          lastHeard.set(System.nanoTime());
           String text = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
-          return p.getSocketAddress().equals(from) && !text.equals("ping") ? text : null;
+          return text.equals("ping") ? null : text;
         }
-      }, linger);
+      }, linger, input, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
       return RendezvousCli.OK;
     }
   }
@@ -144,10 +172,10 @@ final class PairCommand implements Callable<Integer> {
       return RendezvousCli.ERROR;
     }
     InetSocketAddress peer = PairingClient.parseAddress(reply.peerAddress());
-    System.err.println("peer at " + peer + "; punching TCP (simultaneous open) ...");
+    System.err.println("peer at " + Endpoints.text(peer) + "; punching TCP (simultaneous open) ...");
     Optional<Socket> conn = TcpPuncher.punch(localPort, peer, timeout);
     if (conn.isEmpty()) {
-      System.out.println("no direct path: no TCP connection to or from " + peer + " within " + timeout.toSeconds()
+      System.out.println("no direct path: no TCP connection to or from " + Endpoints.text(peer) + " within " + timeout.toSeconds()
           + " s; a NAT on the way drops it (a symmetric NAT on either side prevents hole punching)");
       return RendezvousCli.NO_DIRECT_PATH;
     }
@@ -177,7 +205,7 @@ final class PairCommand implements Callable<Integer> {
           }
           return line;
         }
-      }, linger);
+      }, linger, input, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
       return RendezvousCli.OK;
     }
   }

@@ -7,9 +7,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.client.LoopbackNode;
 import org.rendezvous.client.PeerRegistryClient;
+import org.rendezvous.common.Metrics;
 import org.rendezvous.node.RendezvousNode;
+import org.rendezvous.testkit.Poll;
 import picocli.CommandLine;
 
+import java.io.ByteArrayInputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ConnectException;
@@ -18,6 +23,9 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -68,6 +76,26 @@ class CliEdgesTest {
       assertTrue(r.err().contains("no answer from the server in time"), r.err());
       assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "not the 35 s default, nor for ever");
     }
+  }
+
+  @Test
+  void overUdpAPeerThatLeavesIsNoticed() throws Exception {
+    String server = "127.0.0.1:" + node.port("pairing-tcp");
+    String key = UUID.randomUUID().toString();
+    CommandLine a = RendezvousCli.commandLine();
+    PipedOutputStream neverEnds = new PipedOutputStream();
+    ((PairCommand) a.getSubcommands().get("pair").getCommand()).input = new PipedInputStream(neverEnds);
+    CompletableFuture<Integer> initiator = CompletableFuture.supplyAsync(() -> a.execute("pair", server, key,
+        "--initiator", "127.0.0.1", "--stun-port", "0", "--peer-silence", "2s", "--linger", "0s", "--timeout", "10s"));
+    Poll.until(10_000, "the initiator waiting", () ->
+        Metrics.of(node.vertx()).value("rendezvous_pairing_waiting_initiators") == 1 ? true : null);
+    CommandLine b = RendezvousCli.commandLine();
+    ((PairCommand) b.getSubcommands().get("pair").getCommand()).input = new ByteArrayInputStream(new byte[0]);
+    assertEquals(RendezvousCli.OK, b.execute("pair", server, key, "--stun-port", "0", "--linger", "0s", "--timeout", "10s"),
+        "the receiver connects, has nothing to say and leaves");
+    // the initiator's input never ends: only noticing the silence ends it
+    assertEquals(RendezvousCli.OK, initiator.get(20, TimeUnit.SECONDS));
+    neverEnds.close();
   }
 
   @Test
