@@ -49,6 +49,8 @@ public final class PairingVerticle extends VerticleBase {
   private static final long SWEEP_MS = 50;
   /** Longest a connection refused at accept stays open to take in the hello already on its way. */
   static final long REFUSED_LINGER_MS = 500;
+  /** Most refused connections lingering at once; beyond, they are closed at once. */
+  static final int MAX_LINGERING = 1_000;
   /** 1,000 pairs arriving at once are 2,000 connects; the kernel caps this at net.core.somaxconn. */
   private static final int ACCEPT_BACKLOG = 4096;
 
@@ -88,6 +90,8 @@ public final class PairingVerticle extends VerticleBase {
   private NetServer tcp;
   private UdpEndpoint udp;
   private long sweepTimer = -1;
+  /** Refused connections still open to take in their hello (see refuseAtAccept). */
+  private int lingering;
   private int openConnections;
   /** Initiators in the table whose key is reserved cluster-wide: the ones a receiver can find. */
   private int reservedWaiting;
@@ -204,6 +208,11 @@ public final class PairingVerticle extends VerticleBase {
    * reset the connection, and a client that has not read the answer yet may lose it to the reset.
    */
   private void refuseAtAccept(NetSocket socket, byte[] reply) {
+    if (lingering >= MAX_LINGERING) {
+      socket.end(Buffer.buffer(reply)); // a flood of refused connections: no descriptor held for any of them
+      return;
+    }
+    lingering++;
     socket.handler(data -> {
       if (data.toString(StandardCharsets.ISO_8859_1).indexOf('\n') >= 0) {
         socket.close(); // read and dropped: the whole hello is in
@@ -211,7 +220,10 @@ public final class PairingVerticle extends VerticleBase {
     });
     socket.write(Buffer.buffer(reply));
     long linger = vertx.setTimer(REFUSED_LINGER_MS, t -> socket.close());
-    socket.closeHandler(v -> vertx.cancelTimer(linger));
+    socket.closeHandler(v -> {
+      lingering--;
+      vertx.cancelTimer(linger);
+    });
     socket.exceptionHandler(e -> socket.close());
   }
 

@@ -23,16 +23,32 @@ final class GroupCommit {
   private final Vertx vertx;
   private final RegistryStore store;
   private final long delayMs;
+  private final long waiterDeadlineNanos;
   private final Metrics.Counter commits;
   private final Metrics.Counter rows;
   private final Metrics.Counter failures;
 
+  /**
+   * How long a caller waits for its write while commits keep failing (SQLite locked, disk full): then it is told.
+   * The rows themselves stay queued and are retried for as long as the node runs.
+   */
+  static final long WAITER_DEADLINE_MS = 10_000;
+
+  /** One caller waiting for the commit of what was written before it asked. */
+  private record Waiter(Promise<Void> promise, long sinceNanos) {
+  }
+
   private WriteBatch pending = new WriteBatch();
-  private List<Promise<Void>> waiters = new ArrayList<>();
+  private List<Waiter> waiters = new ArrayList<>();
   private boolean timerSet;
   private Future<Void> inFlight;
 
   GroupCommit(Vertx vertx, RegistryStore store, long delayMs, Metrics metrics) {
+    this(vertx, store, delayMs, WAITER_DEADLINE_MS, metrics);
+  }
+
+  GroupCommit(Vertx vertx, RegistryStore store, long delayMs, long waiterDeadlineMs, Metrics metrics) {
+    this.waiterDeadlineNanos = waiterDeadlineMs * 1_000_000L;
     this.vertx = vertx;
     this.store = store;
     this.delayMs = delayMs;
@@ -50,7 +66,7 @@ final class GroupCommit {
   /** Completes once everything written so far is committed. */
   Future<Void> committed() {
     Promise<Void> p = Promise.promise();
-    waiters.add(p);
+    waiters.add(new Waiter(p, System.nanoTime()));
     schedule();
     return p.future();
   }
@@ -80,7 +96,7 @@ final class GroupCommit {
       return;
     }
     WriteBatch batch = pending;
-    List<Promise<Void>> done = waiters;
+    List<Waiter> done = waiters;
     pending = new WriteBatch();
     waiters = new ArrayList<>();
     Future<Void> write = batch.isEmpty() ? Future.succeededFuture() : store.write(batch);
@@ -92,12 +108,19 @@ final class GroupCommit {
           commits.inc();
           rows.add(batch.size());
         }
-        done.forEach(Promise::complete);
+        done.forEach(w -> w.promise().complete());
       } else {
         failures.inc();
         LOG.warning("registry commit of " + batch.size() + " rows failed, retrying: " + ar.cause());
         requeue(batch);
-        waiters.addAll(done);
+        long now = System.nanoTime();
+        for (Waiter w : done) {
+          if (now - w.sinceNanos() > waiterDeadlineNanos) {
+            w.promise().fail(ar.cause());
+          } else {
+            waiters.add(w);
+          }
+        }
       }
       if (!pending.isEmpty() || !waiters.isEmpty()) {
         if (ar.succeeded()) {

@@ -235,10 +235,20 @@ public final class RegistryVerticle extends VerticleBase {
               publish(out);
             }
           }
-          return commit == null ? Future.succeededFuture() : commit.flushNow();
+          if (commit == null) {
+            return Future.succeededFuture();
+          }
+          // bounded: with SQLite failing, the commit is retried for ever and the node would never stop
+          return commit.flushNow().timeout(STOP_FLUSH_TIMEOUT_S, TimeUnit.SECONDS).recover(e -> {
+            LOG.severe("registry: the last writes could not be committed to " + cfg.dbPath() + " before stopping: " + e);
+            return Future.succeededFuture();
+          });
         })
         .compose(v -> store == null ? Future.succeededFuture() : store.close());
   }
+
+  /** Longest a stopping node waits for its last SQLite commit. */
+  static final long STOP_FLUSH_TIMEOUT_S = 15;
 
   private static long epochMicros() {
     Instant now = Instant.now();

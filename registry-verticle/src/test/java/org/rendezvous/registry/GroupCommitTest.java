@@ -18,9 +18,11 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The group commit against a real SQLite file that another connection keeps locked for a while. */
 class GroupCommitTest {
@@ -72,6 +74,33 @@ class GroupCommitTest {
       assertEquals(List.of("p1"), column(read, "SELECT peer_id FROM peers ORDER BY rowid"));
       assertEquals(List.of("ws-first", "ws-during"), column(read, "SELECT username FROM ws_users ORDER BY rowid"));
     }
+  }
+
+  @Test
+  void aCallerIsToldWhenCommitsKeepFailingAndItsRowsAreStillWrittenLater() throws Exception {
+    String db = dir.resolve("registry.db").toString();
+    RegistryStore store = RegistryStore.open(vertx, db).await(30, TimeUnit.SECONDS);
+    Context context = vertx.getOrCreateContext();
+    Metrics metrics = Metrics.of(vertx);
+    GroupCommit commit = OnContext.call(context, () -> new GroupCommit(vertx, store, 10, 1, metrics));
+    Future<Void> done;
+    try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = lock.createStatement()) {
+      st.execute("BEGIN IMMEDIATE");
+      done = OnContext.call(context, () -> {
+        commit.batch().put(new UserRecord("late", "198.51.100.9", 9, 300, 3, "n"));
+        return commit.flushNow();
+      });
+      // the first failure comes after SQLite's busy wait, past the 1 ms this caller may wait: it is told
+      // failed, not still waiting (that would be a TimeoutException)
+      assertThrows(ExecutionException.class, () -> done.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
+      st.execute("ROLLBACK");
+    }
+    // nothing is lost: the rows stay queued and the next attempt writes them
+    Poll.until(30_000, "the row written on retry", () -> {
+      try (Connection read = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+        return column(read, "SELECT username FROM users").equals(List.of("late")) ? true : null;
+      }
+    });
   }
 
   private static List<String> column(Connection c, String sql) throws Exception {

@@ -242,7 +242,10 @@ final class SignalingHub {
       MessageConsumer<String> actor = vertx.eventBus().consumer(UserDirectory.USER_PREFIX + u.username());
       actor.handler(m -> onActorMessage(c, u.username(), m));
       return actor.completion()
-          .recover(e -> directory.release(u).transform(x -> Future.failedFuture(e)))
+          .recover(e -> {
+            actor.unregister(); // a local handler may stay behind a failed cluster registration, bound to this connection
+            return directory.release(u).transform(x -> Future.failedFuture(e));
+          })
           .map(v -> {
             if (c.closed) {
               actor.unregister();
@@ -298,6 +301,9 @@ final class SignalingHub {
    * handler is asked about again, a bounded number of times.
    */
   private void askHome(Connection c, String target, String text, long t0, int retries) {
+    if (c.closed || c.user == null) {
+      return; // the caller left before a retry: no call from a user who is gone
+    }
     vertx.eventBus().request(UserDirectory.USER_PREFIX + target, text,
             options("incoming_call", t0, null, null).setSendTimeout(cfg.callRequestTimeoutMs()))
         .onFailure(e -> {

@@ -1,6 +1,7 @@
 package org.rendezvous.ws;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
@@ -9,6 +10,7 @@ import io.vertx.core.shareddata.Counter;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * S3's cluster-wide state and event-bus addresses, and a typed client for them: the username →
@@ -55,6 +57,9 @@ public final class UserDirectory {
 
   static final String MAP_NAME = "ws.users";
   static final String SEQUENCE_NAME = "ws.users.seq";
+  private static final Logger LOG = Logger.getLogger(UserDirectory.class.getName());
+  private static final int RELEASE_ATTEMPTS = 10;
+  private static final long RELEASE_RETRY_MS = 1_000;
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
@@ -127,7 +132,23 @@ public final class UserDirectory {
 
   /** Frees a registration; a newer registration of the same name is left alone. */
   public Future<Boolean> release(OnlineUser u) {
-    return users.removeIfPresent(u.username(), toJson(u));
+    return release(u, RELEASE_ATTEMPTS);
+  }
+
+  /**
+   * The map has no TTL (a name lasts as long as its connection), so a release that fails (Hazelcast busy moving
+   * data after a member died) is tried again: a name left behind would be taken for good.
+   */
+  private Future<Boolean> release(OnlineUser u, int attempts) {
+    return users.removeIfPresent(u.username(), toJson(u)).recover(e -> {
+      if (attempts <= 1) {
+        LOG.warning("S3: could not free the name " + u.username() + ": " + e);
+        return Future.failedFuture(e);
+      }
+      Promise<Boolean> later = Promise.promise();
+      vertx.setTimer(RELEASE_RETRY_MS, id -> release(u, attempts - 1).onComplete(later));
+      return later.future();
+    });
   }
 
   /** Every registration in the cluster (a full read: at start and after a node died). */
