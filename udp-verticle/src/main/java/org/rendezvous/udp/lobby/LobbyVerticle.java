@@ -53,6 +53,9 @@ public final class LobbyVerticle extends VerticleBase {
 
   private LobbyConfig cfg;
   private String nodeId;
+  /** Sessions created here so far: the number in each one's names-map value. */
+  private long holds;
+  static final char HOLD_SEPARATOR = '#';
   private LobbyBus bus;
   private AsyncMap<String, String> names;
   private UdpEndpoint socket;
@@ -91,7 +94,7 @@ public final class LobbyVerticle extends VerticleBase {
     for (SessionActor a : actors.values()) {
       vertx.cancelTimer(a.timerId);
       if (names != null) {
-        releases.add(names.removeIfPresent(a.session.name(), nodeId));
+        releases.add(names.removeIfPresent(a.session.name(), a.hold));
       }
     }
     actors.clear();
@@ -161,7 +164,7 @@ public final class LobbyVerticle extends VerticleBase {
    */
   private void unanswered(LobbyCommand cmd, Peer from, int attempt, Throwable cause) {
     names.get(cmd.session()).onComplete(ar -> {
-      if (ar.succeeded() && (ar.result() == null || !isMember(ar.result()))) {
+      if (ar.succeeded() && (ar.result() == null || !isMember(ownerOf(ar.result())))) {
         metrics.staleRoutes.inc();
         refreshRoute(cmd.session());
         absent(cmd, from, attempt);
@@ -180,7 +183,7 @@ public final class LobbyVerticle extends VerticleBase {
    */
   private void confirmAbsent(LobbyCommand cmd, Peer from, int attempt) {
     names.get(cmd.session()).onComplete(ar -> {
-      String holder = ar.succeeded() ? ar.result() : null;
+      String holder = ar.succeeded() ? ownerOf(ar.result()) : null;
       if (ar.failed() || holder != null && !holder.equals(nodeId) && isMember(holder)) {
         metrics.droppedNoRoute.inc();
         LOG.fine(() -> "lobby " + cmd.toWire() + " from " + from + ": no route yet to the session's owner " + holder);
@@ -188,6 +191,18 @@ public final class LobbyVerticle extends VerticleBase {
         absent(cmd, from, attempt);
       }
     });
+  }
+
+  /**
+   * The node of a names-map value {@code <nodeId>#<n>}: each session holds its name with its own value, so freeing
+   * one session's name (late, after a split or a node's departure) can never free a newer session's.
+   */
+  static String ownerOf(String hold) {
+    if (hold == null) {
+      return null;
+    }
+    int sep = hold.lastIndexOf(HOLD_SEPARATOR);
+    return sep < 0 ? hold : hold.substring(0, sep);
   }
 
   private boolean isMember(String node) {
@@ -214,13 +229,14 @@ public final class LobbyVerticle extends VerticleBase {
       return;
     }
     reserving.merge(cmd.session(), 1, Integer::sum);
-    names.putIfAbsent(cmd.session(), nodeId, cfg.reservationTtlMs()).onComplete(ar -> {
+    String hold = nodeId + HOLD_SEPARATOR + (++holds);
+    names.putIfAbsent(cmd.session(), hold, cfg.reservationTtlMs()).onComplete(ar -> {
       reserving.computeIfPresent(cmd.session(), (k, n) -> n == 1 ? null : n - 1);
       if (ar.failed()) {
         metrics.droppedOwnerUnreachable.inc();
         LOG.warning("lobby " + cmd.session() + ": reserving the name failed: " + ar.cause());
       } else if (ar.result() == null && !actors.containsKey(cmd.session())) {
-        create(cmd, from);
+        create(cmd, from, hold);
       } else if (attempt < HOST_RETRIES) {
         vertx.setTimer(HOST_RETRY_MS << attempt, t -> route(cmd, from, attempt + 1));
       } else {
@@ -230,9 +246,9 @@ public final class LobbyVerticle extends VerticleBase {
   }
 
   /** A new session owned here; the host hears {@code i:} once its actor is reachable cluster-wide. */
-  private void create(LobbyCommand cmd, Peer from) {
+  private void create(LobbyCommand cmd, Peer from, String hold) {
     SessionOutput first = new SessionOutput();
-    SessionActor a = new SessionActor(LobbySession.create(cmd, from, now(), cfg.timers(), first));
+    SessionActor a = new SessionActor(LobbySession.create(cmd, from, now(), cfg.timers(), first), hold);
     actors.put(cmd.session(), a);
     metrics.sessions(1);
     metrics.players(a.players);
@@ -268,8 +284,8 @@ public final class LobbyVerticle extends VerticleBase {
     reassertNames((a, holder) -> {
       if (holder == null) {
         metrics.namesRestored.inc();
-      } else if (!holder.equals(nodeId)) {
-        LOG.warning("lobby " + a.session.name() + ": the name of a session owned here is held by node " + holder);
+      } else if (!ownerOf(holder).equals(nodeId)) {
+        LOG.warning("lobby " + a.session.name() + ": the name of a session owned here is held by node " + ownerOf(holder));
       }
     });
   }
@@ -282,11 +298,11 @@ public final class LobbyVerticle extends VerticleBase {
   private void reassertNames(BiConsumer<SessionActor, String> outcome) {
     for (SessionActor a : new ArrayList<>(actors.values())) {
       String name = a.session.name();
-      names.putIfAbsent(name, nodeId, cfg.reservationTtlMs()).onSuccess(holder -> {
+      names.putIfAbsent(name, a.hold, cfg.reservationTtlMs()).onSuccess(holder -> {
         if (actors.get(name) == a) {
           outcome.accept(a, holder);
         } else if (holder == null) {
-          names.removeIfPresent(name, nodeId);
+          names.removeIfPresent(name, a.hold); // only this session's own hold: a new session's is left alone
         }
       }).onFailure(e -> LOG.warning("lobby " + name + ": checking the name's owner failed: " + e));
     }
@@ -310,7 +326,7 @@ public final class LobbyVerticle extends VerticleBase {
    * session ended while the two sides were joining (Hazelcast merges the cut-off side's old entries after the join).
    */
   private void releaseStaleNames() {
-    freeNamesWhere((name, owner) -> nodeId.equals(owner) && !actors.containsKey(name) && !reserving.containsKey(name),
+    freeNamesWhere((name, owner) -> nodeId.equals(ownerOf(owner)) && !actors.containsKey(name) && !reserving.containsKey(name),
         name -> LOG.info("lobby " + name + ": freed a name of this node the merge brought back after its session ended"),
         "after a split");
   }
@@ -318,8 +334,9 @@ public final class LobbyVerticle extends VerticleBase {
   private void keepOrLoseNames() {
     reassertNames((a, holder) -> {
       metrics.splitNameChecks.inc();
-      if (holder != null && !holder.equals(nodeId) && isMember(holder)) {
-        LOG.info("lobby " + a.session.name() + ": node " + holder + " holds the name (a healed split); this node's session ends");
+      String owner = ownerOf(holder);
+      if (owner != null && !owner.equals(nodeId) && isMember(owner)) {
+        LOG.info("lobby " + a.session.name() + ": node " + owner + " holds the name (a healed split); this node's session ends");
         metrics.namesLostInSplit.inc();
         out.clear();
         a.session.endNow(out);
@@ -329,7 +346,7 @@ public final class LobbyVerticle extends VerticleBase {
   }
 
   private void freeNamesOf(String deadNode) {
-    freeNamesWhere((name, owner) -> deadNode.equals(owner), name -> {
+    freeNamesWhere((name, owner) -> deadNode.equals(ownerOf(owner)), name -> {
       metrics.namesFreed.inc();
       refreshRoute(name);
       LOG.info("lobby " + name + ": name freed, its node " + deadNode + " left the cluster");
@@ -390,14 +407,17 @@ public final class LobbyVerticle extends VerticleBase {
   /** A session this node owns: its actor address, its timer, and the bookkeeping around each call. */
   private final class SessionActor {
     final LobbySession session;
+    /** This session's value in the names map: its node and a number unique on it (see {@link #ownerOf}). */
+    final String hold;
     MessageConsumer<JsonObject> consumer;
     long timerId = -1;
     long armedFor = Long.MAX_VALUE;
     int players;
     boolean finished;
 
-    SessionActor(LobbySession session) {
+    SessionActor(LobbySession session, String hold) {
       this.session = session;
+      this.hold = hold;
       this.players = session.playerCount();
     }
 
@@ -497,7 +517,7 @@ public final class LobbyVerticle extends VerticleBase {
       if (consumer != null) {
         consumer.unregister();
       }
-      names.removeIfPresent(session.name(), nodeId)
+      names.removeIfPresent(session.name(), hold)
           .onFailure(e -> LOG.log(Level.WARNING, "lobby " + session.name() + ": freeing the name failed", e));
     }
   }

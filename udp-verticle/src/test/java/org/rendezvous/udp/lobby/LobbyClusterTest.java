@@ -13,6 +13,7 @@ import org.rendezvous.common.Metrics;
 import org.rendezvous.testkit.ClusterTestKit;
 import org.rendezvous.testkit.Poll;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +57,13 @@ class LobbyClusterTest {
     }
   }
 
+  /** Each session name in the names map, with the node that holds it. */
   private static Map<String, String> names(Vertx via) throws Exception {
-    return via.sharedData().<String, String>getAsyncMap(LobbyBus.NAMES_MAP)
+    Map<String, String> holds = via.sharedData().<String, String>getAsyncMap(LobbyBus.NAMES_MAP)
         .compose(m -> m.entries()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    Map<String, String> owners = new HashMap<>();
+    holds.forEach((name, hold) -> owners.put(name, LobbyVerticle.ownerOf(hold)));
+    return owners;
   }
 
   private static long metric(Vertx v, String name, String... labels) {

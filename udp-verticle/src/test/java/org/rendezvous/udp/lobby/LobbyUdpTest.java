@@ -13,6 +13,7 @@ import org.rendezvous.testkit.Poll;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -67,6 +68,24 @@ class LobbyUdpTest {
   /** Waits until this node owns no session (the previous test's sessions are gone). */
   private static void awaitNoSessions(Vertx vertx) throws Exception {
     Poll.until(5_000, "no sessions left", () -> metric(vertx, "rendezvous_lobby_sessions") == 0 ? true : null);
+  }
+
+  @Test
+  void eachSessionHoldsItsNameWithItsOwnValue() throws Exception {
+    try (LobbyTestClient one = new LobbyTestClient(); LobbyTestClient two = new LobbyTestClient()) {
+      assertEquals("i:A", one.request(port, "h:HoldA:A:2"));
+      assertEquals("i:B", two.request(port, "h:HoldB:B:2"));
+      Map<String, String> holds = node.sharedData().<String, String>getAsyncMap(LobbyBus.NAMES_MAP)
+          .compose(m -> m.entries()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      String a = holds.get("HoldA");
+      String b = holds.get("HoldB");
+      assertEquals(LobbyVerticle.ownerOf(a), LobbyVerticle.ownerOf(b), "one node holds both");
+      assertTrue(!a.equals(b), "but each session with its own value, so freeing one can never free the other: " + a + " " + b);
+      assertEquals("node-x", LobbyVerticle.ownerOf("node-x#12"));
+      assertEquals("node-y", LobbyVerticle.ownerOf("node-y"), "a value without a number (an older node's) is its node");
+      one.send(port, "x:HoldA:A");
+      two.send(port, "x:HoldB:B");
+    }
   }
 
   @Test
