@@ -11,6 +11,7 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import org.rendezvous.common.Bounded;
 import org.rendezvous.common.ClusterEvents;
 
 import java.util.ArrayList;
@@ -62,6 +63,8 @@ public final class PairingDirectory {
   static final long TTL_MARGIN_MS = 5_000;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5_000);
   static final int ROUTE_RETRIES = 8;
+  /** Removals in flight at once when freeing a departed node's keys (see {@link Bounded}). */
+  static final int CLEANUP_IN_FLIGHT = 32;
   static final long ROUTE_RETRY_MS = 250;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
 
@@ -135,13 +138,14 @@ public final class PairingDirectory {
 
   private Future<Integer> removeWhere(Predicate<Ticket> stale) {
     return keys.entries().compose(all -> {
-      List<Future<Boolean>> removals = new ArrayList<>();
+      List<Map.Entry<String, String>> staleEntries = new ArrayList<>();
       for (Map.Entry<String, String> e : all.entrySet()) {
         if (stale.test(Ticket.parse(e.getValue()))) {
-          removals.add(keys.removeIfPresent(e.getKey(), e.getValue()));
+          staleEntries.add(e);
         }
       }
-      return Future.join(removals).map(done -> (int) removals.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
+      return Bounded.each(staleEntries, CLEANUP_IN_FLIGHT, e -> keys.removeIfPresent(e.getKey(), e.getValue()))
+          .map(done -> (int) done.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
     });
   }
 

@@ -16,6 +16,7 @@ import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.rendezvous.common.Bounded;
 import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.RetriedRequest;
 
@@ -54,6 +55,8 @@ final class SignalingHub {
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
   private static final long REJOIN_FETCH_RETRY_MS = 500;
   private static final int HOLD_ATTEMPTS = 5;
+  /** User-map calls in flight at once in a clean-up after a split (see {@link Bounded}). */
+  private static final int CLEANUP_IN_FLIGHT = 32;
   /** A call_request to a user listed on another live node that finds no handler is tried again: 8 times, 250 ms apart. */
   private static final int ROUTE_RETRIES = 8;
   private static final long ROUTE_RETRY_MS = 250;
@@ -579,14 +582,16 @@ final class SignalingHub {
    */
   private void releaseStaleNames(long upTo) {
     directory.all().onSuccess(all -> {
+      List<OnlineUser> stale = new ArrayList<>();
       for (OnlineUser u : all) {
         Connection c = localUsers.get(u.username());
         boolean held = c != null && c.user != null && c.user.sameRegistration(u.nodeId(), u.seq());
         if (u.nodeId().equals(nodeId) && !held && u.seq() <= upTo) {
           LOG.info("S3: freeing " + u.username() + ", a registration of this node the merge brought back after its user left");
-          directory.release(u);
+          stale.add(u);
         }
       }
+      Bounded.each(stale, CLEANUP_IN_FLIGHT, directory::release);
     }).onFailure(e -> LOG.warning("S3: reading the user map after a split failed: " + e));
   }
 

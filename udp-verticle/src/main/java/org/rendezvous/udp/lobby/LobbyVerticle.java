@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import org.rendezvous.common.BoundPorts;
+import org.rendezvous.common.Bounded;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.ConfigValues;
 import org.rendezvous.common.DepartedNodes;
@@ -56,6 +57,8 @@ public final class LobbyVerticle extends VerticleBase {
   /** Sessions created here so far: the number in each one's names-map value. */
   private long holds;
   static final char HOLD_SEPARATOR = '#';
+  /** Names-map calls in flight at once in a clean-up after a node left or came back (see {@link Bounded}). */
+  static final int CLEANUP_IN_FLIGHT = 32;
   private LobbyBus bus;
   private AsyncMap<String, String> names;
   private UdpEndpoint socket;
@@ -296,16 +299,16 @@ public final class LobbyVerticle extends VerticleBase {
    * back for a session that ended meanwhile is freed again: it must not outlive its session.
    */
   private void reassertNames(BiConsumer<SessionActor, String> outcome) {
-    for (SessionActor a : new ArrayList<>(actors.values())) {
+    Bounded.each(new ArrayList<>(actors.values()), CLEANUP_IN_FLIGHT, a -> {
       String name = a.session.name();
-      names.putIfAbsent(name, a.hold, cfg.reservationTtlMs()).onSuccess(holder -> {
+      return names.putIfAbsent(name, a.hold, cfg.reservationTtlMs()).onSuccess(holder -> {
         if (actors.get(name) == a) {
           outcome.accept(a, holder);
         } else if (holder == null) {
           names.removeIfPresent(name, a.hold); // only this session's own hold: a new session's is left alone
         }
       }).onFailure(e -> LOG.warning("lobby " + name + ": checking the name's owner failed: " + e));
-    }
+    });
   }
 
   /**
@@ -355,15 +358,19 @@ public final class LobbyVerticle extends VerticleBase {
 
   /** Frees each name whose entry ({@code name}, owner) matches {@code which}; {@code freed} runs for each one freed. */
   private void freeNamesWhere(BiPredicate<String, String> which, Consumer<String> freed, String when) {
-    names.entries().onSuccess(all -> all.forEach((name, owner) -> {
-      if (which.test(name, owner)) {
-        names.removeIfPresent(name, owner).onSuccess(removed -> {
-          if (removed) {
-            freed.accept(name);
-          }
-        });
-      }
-    })).onFailure(e -> LOG.warning("lobby: cannot list session names " + when + ": " + e));
+    names.entries().onSuccess(all -> {
+      List<Map.Entry<String, String>> matching = new ArrayList<>();
+      all.entrySet().forEach(e -> {
+        if (which.test(e.getKey(), e.getValue())) {
+          matching.add(e);
+        }
+      });
+      Bounded.each(matching, CLEANUP_IN_FLIGHT, e -> names.removeIfPresent(e.getKey(), e.getValue()).onSuccess(removed -> {
+        if (removed) {
+          freed.accept(e.getKey());
+        }
+      }));
+    }).onFailure(e -> LOG.warning("lobby: cannot list session names " + when + ": " + e));
   }
 
 
