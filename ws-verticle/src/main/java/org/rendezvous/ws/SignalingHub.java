@@ -55,7 +55,7 @@ final class SignalingHub {
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
   private static final long REJOIN_FETCH_RETRY_MS = 500;
   private static final int HOLD_ATTEMPTS = 5;
-  /** User-map calls in flight at once in a clean-up after a split (see {@link Bounded}). */
+  /** User-map checks in flight at once after a split heals (see {@link Bounded}). */
   private static final int CLEANUP_IN_FLIGHT = 32;
   /** A call_request to a user listed on another live node that finds no handler is tried again: 8 times, 250 ms apart. */
   private static final int ROUTE_RETRIES = 8;
@@ -540,11 +540,13 @@ final class SignalingHub {
       fetchUsersOf(node);
     }, () -> {
       // once the two sides' maps are merged, and in case the fetch failed
-      new ArrayList<>(localUsers.values()).forEach(c -> {
+      List<Connection> registered = new ArrayList<>();
+      localUsers.values().forEach(c -> {
         if (c.user != null) {
-          holdName(c, c.user, HOLD_ATTEMPTS);
+          registered.add(c);
         }
       });
+      Bounded.each(registered, CLEANUP_IN_FLIGHT, c -> c.user == null ? Future.succeededFuture() : holdName(c, c.user, HOLD_ATTEMPTS));
       releaseStaleNames(seqAtHeal);
     });
   }
@@ -614,8 +616,8 @@ final class SignalingHub {
   }
 
   /** Makes the cluster map name {@code mine}, unless a newer registration of the name holds it. */
-  private void holdName(Connection c, OnlineUser mine, int attempts) {
-    directory.holder(mine.username()).compose(held -> {
+  private Future<Void> holdName(Connection c, OnlineUser mine, int attempts) {
+    return directory.holder(mine.username()).compose(held -> {
       if (c.user != mine || held != null && held.sameRegistration(mine.nodeId(), mine.seq())) {
         return Future.succeededFuture(true); // gone or changed meanwhile, or held already
       }
@@ -633,13 +635,14 @@ final class SignalingHub {
         }
         return replaced;
       });
-    }).onComplete(ar -> {
+    }).transform(ar -> {
       metrics.splitNameChecks.inc();
       if (ar.failed()) {
         LOG.warning("S3: could not check the holder of " + mine.username() + " after a split: " + ar.cause());
       } else if (!ar.result() && attempts > 1) {
-        holdName(c, mine, attempts - 1); // the map changed under us: look again
+        return holdName(c, mine, attempts - 1); // the map changed under us: look again
       }
+      return Future.succeededFuture();
     });
   }
 
