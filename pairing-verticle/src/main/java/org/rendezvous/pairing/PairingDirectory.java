@@ -2,7 +2,6 @@ package org.rendezvous.pairing;
 
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -13,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import org.rendezvous.common.Bounded;
 import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.RetriedRequest;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -166,7 +166,7 @@ public final class PairingDirectory {
       if (ticket.nodeId().equals(nodeId)) {
         return askActor(receiver.key(), body);
       }
-      return askNode(ticket.nodeId(), body.put("key", receiver.key()), ROUTE_RETRIES);
+      return askNode(ticket.nodeId(), body.put("key", receiver.key()));
     });
   }
 
@@ -175,24 +175,20 @@ public final class PairingDirectory {
    * so no handler for a node still in the cluster means the bus lost its subscription (right after another member
    * died, until the node publishes it again): asked again, {@link #ROUTE_RETRIES} times {@link #ROUTE_RETRY_MS} apart.
    */
-  private Future<String> askNode(String owner, JsonObject offer, int retries) {
-    return vertx.eventBus().<String>request(NODE_PREFIX + owner, offer, ASK)
+  private Future<String> askNode(String owner, JsonObject offer) {
+    return RetriedRequest.retry(vertx, () -> vertx.eventBus().<String>request(NODE_PREFIX + owner, offer, ASK),
+            ROUTE_RETRIES + 1, ROUTE_RETRY_MS, e -> {
+              boolean again = RetriedRequest.noHandlers(e) && ClusterEvents.isMember(vertx, owner, nodeId);
+              if (again) {
+                routeRetries.run();
+              }
+              return again;
+            })
         .map(Message::body)
-        .recover(e -> {
-          if (!(e instanceof ReplyException re)) {
-            return Future.failedFuture(e);
-          }
-          if (re.failureType() == ReplyFailure.NO_HANDLERS && retries > 0 && ClusterEvents.isMember(vertx, owner, nodeId)) {
-            routeRetries.run();
-            Promise<String> later = Promise.promise();
-            vertx.setTimer(ROUTE_RETRY_MS, id -> askNode(owner, offer, retries - 1).onComplete(later));
-            return later.future();
-          }
-          return re.failureType() == ReplyFailure.NO_HANDLERS
-              || re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == CONSUMED
-              ? Future.succeededFuture(null) // the owner's node is gone, or its initiator is
-              : Future.failedFuture(e);
-        });
+        .recover(e -> RetriedRequest.noHandlers(e)
+            || e instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE && re.failureCode() == CONSUMED
+            ? Future.succeededFuture(null) // the owner's node is gone, or its initiator is
+            : Future.failedFuture(e));
   }
 
   /** The inbox: hands a receiver from another node to the local actor of its key. */

@@ -5,12 +5,11 @@ import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -60,6 +59,8 @@ final class SignalingHub {
   /** A call_request to a user listed on another live node that finds no handler is tried again: 8 times, 250 ms apart. */
   private static final int ROUTE_RETRIES = 8;
   private static final long ROUTE_RETRY_MS = 250;
+  /** A retried call_request whose caller left meanwhile: not sent, and nobody to tell. */
+  private static final VertxException CALLER_GONE = new VertxException("the caller left", true);
   /** Close code for a user whose name a newer registration on the other side of a healed split took (409: conflict). */
   static final short NAME_LOST_IN_SPLIT = 4409;
 
@@ -294,31 +295,30 @@ final class SignalingHub {
       write(local, utf8(text), "incoming_call", t0);
       return;
     }
-    askHome(c, target, text, t0, ROUTE_RETRIES);
+    askHome(c, target, text, t0);
   }
 
   /**
    * Sends an incoming_call to the target's actor on its home node, which confirms; no handler (or no answer) means
    * the user is not there. Right after a member died, though, the bus may have lost the home node's subscription
    * until that node publishes it again: while the target is still listed on a live node other than this one, no
-   * handler is asked about again, a bounded number of times.
+   * handler is asked about again, a bounded number of times, and never for a caller who has left.
    */
-  private void askHome(Connection c, String target, String text, long t0, int retries) {
-    if (c.closed || c.user == null) {
-      return; // the caller left before a retry: no call from a user who is gone
-    }
-    vertx.eventBus().request(UserDirectory.USER_PREFIX + target, text,
-            options("incoming_call", t0, null, null).setSendTimeout(cfg.callRequestTimeoutMs()))
-        .onFailure(e -> {
-          if (c.closed) {
-            return;
-          }
+  private void askHome(Connection c, String target, String text, long t0) {
+    RetriedRequest.retry(vertx, () -> c.closed || c.user == null ? Future.failedFuture(CALLER_GONE)
+            : vertx.eventBus().request(UserDirectory.USER_PREFIX + target, text,
+                options("incoming_call", t0, null, null).setSendTimeout(cfg.callRequestTimeoutMs())),
+        ROUTE_RETRIES + 1, ROUTE_RETRY_MS, e -> {
           OnlineUser listed = online.get(target);
-          if (retries > 0 && e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
-              && listed != null && !listed.nodeId().equals(nodeId) && !deadNodes.contains(listed.nodeId())) {
+          boolean again = !c.closed && RetriedRequest.noHandlers(e)
+              && listed != null && !listed.nodeId().equals(nodeId) && !deadNodes.contains(listed.nodeId());
+          if (again) {
             metrics.routeRetries.inc();
-            vertx.setTimer(ROUTE_RETRY_MS, id -> askHome(c, target, text, t0, retries - 1));
-          } else {
+          }
+          return again;
+        })
+        .onFailure(e -> {
+          if (!c.closed && e != CALLER_GONE) {
             replyError(c, ServerMessages.USER_NOT_FOUND);
           }
         });

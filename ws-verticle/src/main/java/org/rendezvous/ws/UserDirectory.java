@@ -1,12 +1,12 @@
 package org.rendezvous.ws;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Counter;
+import org.rendezvous.common.RetriedRequest;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -132,23 +132,11 @@ public final class UserDirectory {
 
   /** Frees a registration; a newer registration of the same name is left alone. */
   public Future<Boolean> release(OnlineUser u) {
-    return release(u, RELEASE_ATTEMPTS);
-  }
-
-  /**
-   * The map has no TTL (a name lasts as long as its connection), so a release that fails (Hazelcast busy moving
-   * data after a member died) is tried again: a name left behind would be taken for good.
-   */
-  private Future<Boolean> release(OnlineUser u, int attempts) {
-    return users.removeIfPresent(u.username(), toJson(u)).recover(e -> {
-      if (attempts <= 1) {
-        LOG.warning("S3: could not free the name " + u.username() + ": " + e);
-        return Future.failedFuture(e);
-      }
-      Promise<Boolean> later = Promise.promise();
-      vertx.setTimer(RELEASE_RETRY_MS, id -> release(u, attempts - 1).onComplete(later));
-      return later.future();
-    });
+    // The map has no TTL (a name lasts as long as its connection), so a release that fails (Hazelcast busy moving
+    // data after a member died) is tried again: a name left behind would be taken for good.
+    return RetriedRequest.retry(vertx, () -> users.removeIfPresent(u.username(), toJson(u)), RELEASE_ATTEMPTS,
+            RELEASE_RETRY_MS, e -> true)
+        .onFailure(e -> LOG.warning("S3: could not free the name " + u.username() + ": " + e));
   }
 
   /** Every registration in the cluster (a full read: at start and after a node died). */
