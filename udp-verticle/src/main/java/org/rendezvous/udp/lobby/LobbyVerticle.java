@@ -5,8 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
@@ -16,6 +14,7 @@ import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.ConfigValues;
 import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.Metrics;
+import org.rendezvous.common.RetriedRequest;
 import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.common.UdpEndpoint;
 
@@ -148,8 +147,7 @@ public final class LobbyVerticle extends VerticleBase {
           JsonObject datagram = (JsonObject) d;
           sendText(new InetSocketAddress(datagram.getString("ip"), datagram.getInteger("port")), datagram.getString("text"));
         }
-      } else if (ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS
-          && cmd.type() != LobbyCommand.Type.HOST) {
+      } else if (RetriedRequest.noHandlers(ar.cause()) && cmd.type() != LobbyCommand.Type.HOST) {
         confirmAbsent(cmd, from, attempt);
       } else if (LobbyBus.isAbsent(ar.cause())) {
         absent(cmd, from, attempt);
@@ -287,23 +285,23 @@ public final class LobbyVerticle extends VerticleBase {
     reassertNames((a, holder) -> {
       if (holder == null) {
         metrics.namesRestored.inc();
-      } else if (!ownerOf(holder).equals(nodeId)) {
-        LOG.warning("lobby " + a.session.name() + ": the name of a session owned here is held by node " + ownerOf(holder));
+      } else if (!holder.equals(nodeId)) {
+        LOG.warning("lobby " + a.session.name() + ": the name of a session owned here is held by node " + holder);
       }
     });
   }
 
   /**
    * Puts the name of each session of this node back in the names map where it is missing, then hands
-   * {@code outcome} each session still here with the name's previous holder (null: it was put back). A name put
-   * back for a session that ended meanwhile is freed again: it must not outlive its session.
+   * {@code outcome} each session still here with the node that held the name before (null: it was put back).
+   * A name put back for a session that ended meanwhile is freed again: it must not outlive its session.
    */
   private void reassertNames(BiConsumer<SessionActor, String> outcome) {
     Bounded.each(new ArrayList<>(actors.values()), CLEANUP_IN_FLIGHT, a -> {
       String name = a.session.name();
       return names.putIfAbsent(name, a.hold, cfg.reservationTtlMs()).onSuccess(holder -> {
         if (actors.get(name) == a) {
-          outcome.accept(a, holder);
+          outcome.accept(a, ownerOf(holder));
         } else if (holder == null) {
           names.removeIfPresent(name, a.hold); // only this session's own hold: a new session's is left alone
         }
@@ -337,9 +335,8 @@ public final class LobbyVerticle extends VerticleBase {
   private void keepOrLoseNames() {
     reassertNames((a, holder) -> {
       metrics.splitNameChecks.inc();
-      String owner = ownerOf(holder);
-      if (owner != null && !owner.equals(nodeId) && isMember(owner)) {
-        LOG.info("lobby " + a.session.name() + ": node " + owner + " holds the name (a healed split); this node's session ends");
+      if (holder != null && !holder.equals(nodeId) && isMember(holder)) {
+        LOG.info("lobby " + a.session.name() + ": node " + holder + " holds the name (a healed split); this node's session ends");
         metrics.namesLostInSplit.inc();
         out.clear();
         a.session.endNow(out);
