@@ -12,15 +12,22 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.ConfigValues;
-import org.rendezvous.registry.RegistryVerticle;
+import org.rendezvous.pairing.PairingConfig;
 import org.rendezvous.pairing.PairingVerticle;
+import org.rendezvous.registry.RegistryConfig;
+import org.rendezvous.registry.RegistryVerticle;
+import org.rendezvous.udp.UdpConfig;
 import org.rendezvous.udp.UdpVerticle;
+import org.rendezvous.udp.lobby.LobbyConfig;
 import org.rendezvous.udp.lobby.LobbyVerticle;
 import org.rendezvous.ws.CallSignalingVerticle;
+import org.rendezvous.ws.WsConfig;
 
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -102,7 +109,7 @@ public final class RendezvousNode {
         .compose(id -> deploy(new CallSignalingVerticle(), config, "ws"))
         .compose(id -> vertx.deployVerticle(new OpsVerticle(this, ops))
             .recover(e -> Future.failedFuture(new IllegalStateException("the ops service did not start: "
-                + bindProblem(e, "ops.port", ops.host(), ops.port()), e))))
+                + bindProblem(e, "ops.port", ops.host() + ":" + ops.port()), e))))
         .map(id -> {
           ready = true;
           LOG.info("node " + nodeId + " ready: udp " + port(UdpVerticle.LISTENER) + ", s2 http "
@@ -126,29 +133,45 @@ public final class RendezvousNode {
             e)));
   }
 
-  /** The listen address key of each service, for a bind failure's message. */
-  private static final java.util.Map<String, String[]> LISTEN_KEYS = java.util.Map.of(
-      "registry", new String[] {"httpHost", "httpPort", "8000"}, "udp", new String[] {"host", "port", "3478"},
-      "lobby", new String[] {"host", "port", "57775"}, "pairing", new String[] {"host", "port", "7700"},
-      "ws", new String[] {"host", "port", "8765"});
+  /** Each service's listen setting and, from its parsed section, the address it listens on: for a bind failure's message. */
+  private record Listen(String key, Function<JsonObject, String> address) {
+  }
+
+  private static final Map<String, Listen> LISTENS = Map.of(
+      "registry", new Listen("registry.httpPort", j -> {
+        RegistryConfig c = RegistryConfig.from(j);
+        return c.httpHost() + ":" + c.httpPort();
+      }),
+      "udp", new Listen("udp.port", j -> {
+        UdpConfig c = UdpConfig.from(j);
+        return c.host() + ":" + c.port();
+      }),
+      "lobby", new Listen("lobby.port", j -> {
+        LobbyConfig c = LobbyConfig.from(j);
+        return c.host() + ":" + c.port();
+      }),
+      "pairing", new Listen("pairing.port", j -> {
+        PairingConfig c = PairingConfig.from(j);
+        return c.host() + ":" + c.port();
+      }),
+      "ws", new Listen("ws.port or PORT", j -> {
+        WsConfig c = WsConfig.from(j);
+        return c.host() + ":" + c.port();
+      }));
 
   private static String bindProblem(Throwable e, JsonObject config, String section) {
-    String[] keys = LISTEN_KEYS.get(section);
-    JsonObject s = ConfigValues.section(config, section);
-    String host = s.getValue(keys[0]) == null ? "0.0.0.0" : String.valueOf(s.getValue(keys[0]));
-    String port = section.equals("ws") && System.getenv("PORT") != null ? System.getenv("PORT")
-        : s.getValue(keys[1]) == null ? keys[2] : String.valueOf(s.getValue(keys[1]));
-    return bindProblem(e, section + "." + keys[1] + (section.equals("ws") ? " or PORT" : ""), host, port);
+    Listen listen = LISTENS.get(section);
+    return bindProblem(e, listen.key(), listen.address().apply(ConfigValues.section(config, section)));
   }
 
   /** "address already in use" with the address and the key that sets it; any other failure as it is. */
-  private static String bindProblem(Throwable e, String key, String host, Object port) {
+  private static String bindProblem(Throwable e, String key, String address) {
     String m = String.valueOf(e.getMessage());
     if (m.contains("Address already in use") || e instanceof java.net.BindException) {
-      return host + ":" + port + " is already in use (" + key + ")";
+      return address + " is already in use (" + key + ")";
     }
     if (m.contains("Cannot assign requested address") || m.contains("Permission denied")) {
-      return "cannot listen on " + host + ":" + port + " (" + key + "): " + m;
+      return "cannot listen on " + address + " (" + key + "): " + m;
     }
     return m;
   }
