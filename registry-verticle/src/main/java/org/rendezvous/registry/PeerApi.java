@@ -18,8 +18,10 @@ import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -42,6 +44,8 @@ final class PeerApi implements Handler<HttpServerRequest> {
   private final int maxFieldChars;
   private final Metrics metrics;
   private final SourceRateLimiter limiter;
+  /** Each route's latency histogram, made once: the lookup would otherwise be on every request. */
+  private final Map<String, Metrics.Histogram> latencies = new HashMap<>();
 
   /** {@code limiter} is owned by the verticle's context, which is where requests arrive. */
   PeerApi(Registry registry, RegistryConfig config, Metrics metrics, SourceRateLimiter limiter) {
@@ -51,6 +55,11 @@ final class PeerApi implements Handler<HttpServerRequest> {
     this.maxFieldChars = config.maxFieldChars();
     this.metrics = metrics;
     this.limiter = limiter;
+    for (String name : new String[] {"root", "register", "peers", "status", "peer", "unknown"}) {
+      latencies.put(name, metrics.histogram("rendezvous_s2_request_latency_microseconds",
+          "S2 requests from their head to the last byte of the response written, microseconds, by route",
+          LATENCY_BOUNDS_US, "route", name));
+    }
   }
 
   /** A matched route: its name (for metrics), the methods it takes, and the path parameter. */
@@ -66,16 +75,15 @@ final class PeerApi implements Handler<HttpServerRequest> {
     long t0 = System.nanoTime();
     String path = decodePath(req.path());
     Route route = route(path);
-    Metrics.Histogram latency = metrics.histogram("rendezvous_s2_request_latency_microseconds",
-        "S2 requests from their head to the last byte of the response written, microseconds, by route",
-        LATENCY_BOUNDS_US, "route", route == null ? "unknown" : route.name);
+    String routeName = route == null ? "unknown" : route.name;
+    Metrics.Histogram latency = latencies.get(routeName);
     req.response().endHandler(v -> latency.observe((System.nanoTime() - t0) / 1_000));
     String clientIp = clientIp(req);
     if (!limiter.tryAcquire(sourceKey(clientIp, req), System.nanoTime())) {
       // The body, if any, is left unread: Vert.x discards it and the connection stays usable.
       // Every source gets at least one request a second, so one second always suffices.
       req.response().putHeader("retry-after", "1");
-      reply(req, route == null ? "unknown" : route.name, 429, new JsonObject().put("detail", "Too Many Requests"));
+      reply(req, routeName, 429, new JsonObject().put("detail", "Too Many Requests"));
       return;
     }
     if (route == null && path.length() > 1 && path.endsWith("/") && route(stripSlashes(path)) != null) {
