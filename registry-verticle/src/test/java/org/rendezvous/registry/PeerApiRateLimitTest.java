@@ -1,6 +1,5 @@
 package org.rendezvous.registry;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,15 +33,11 @@ class PeerApiRateLimitTest {
   @TempDir
   static Path dir;
   private static SoloRegistry solo;
-  private static Vertx node;
-  private static int port;
 
   @BeforeAll
   static void deploy() throws Exception {
     solo = SoloRegistry.deploy(dir, new JsonObject()
         .put("httpRateLimitPerSecond", PER_SECOND).put("httpRateLimitBurst", BURST));
-    node = solo.vertx();
-    port = solo.port();
   }
 
   @AfterAll
@@ -56,7 +51,7 @@ class PeerApiRateLimitTest {
 
     Client(String localAddress) throws IOException {
       socket.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 5_000);
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), solo.port()), 5_000);
       socket.setSoTimeout(10_000);
     }
 
@@ -88,7 +83,8 @@ class PeerApiRateLimitTest {
 
   /** The count of S2 responses with that route and status; a series appears with its first response. */
   private static long responses(String route, int status) {
-    return Math.max(0, Metrics.of(node).value("rendezvous_s2_responses_total", "route", route, "status", Integer.toString(status)));
+    return Math.max(0, Metrics.of(solo.vertx())
+        .value("rendezvous_s2_responses_total", "route", route, "status", Integer.toString(status)));
   }
 
   /** Sends {@code n} requests as fast as they are answered; returns how many got 200, checking every other one is a proper 429. */

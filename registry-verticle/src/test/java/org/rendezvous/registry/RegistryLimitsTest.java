@@ -1,6 +1,5 @@
 package org.rendezvous.registry;
 
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -34,16 +33,12 @@ class RegistryLimitsTest {
   @TempDir
   static Path dir;
   private static SoloRegistry solo;
-  private static Vertx node;
-  private static int port;
 
   @BeforeAll
   static void deploy() throws Exception {
     solo = SoloRegistry.deploy(dir, new JsonObject()
         .put("maxUsers", 2).put("maxPeers", 2).put("maxWsNames", 2).put("maxFieldChars", 8)
         .put("httpMaxConnections", 2).put("httpIdleTimeoutMs", IDLE_MS));
-    node = solo.vertx();
-    port = solo.port();
   }
 
   @AfterAll
@@ -52,11 +47,11 @@ class RegistryLimitsTest {
   }
 
   private static long metric(String name, String... labels) {
-    return Metrics.of(node).value(name, labels);
+    return Metrics.of(solo.vertx()).value(name, labels);
   }
 
   private static Socket connect() throws IOException {
-    Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+    Socket s = new Socket(InetAddress.getLoopbackAddress(), solo.port());
     s.setSoTimeout(10_000);
     return s;
   }
@@ -88,7 +83,7 @@ class RegistryLimitsTest {
     Poll.until(5_000, "each request's latency observed", () ->
         metric("rendezvous_s2_request_latency_microseconds_count", "route", "register") - timed == 4 ? true : null);
 
-    RegistryClient client = new RegistryClient(node.eventBus());
+    RegistryClient client = new RegistryClient(solo.vertx().eventBus());
     for (String name : new String[] {"u1", "u2", "u3", "u1"}) {
       client.heartbeat(name, "192.0.2.1", 4000);
     }
@@ -98,7 +93,7 @@ class RegistryLimitsTest {
     assertTrue(list.contains("u1,") && list.contains("u2,") && !list.contains("u3"), list);
 
     for (String name : new String[] {"w1", "w2", "w3", "w1"}) {
-      node.eventBus().send(RegistryClient.WS_SEEN, new JsonObject().put("username", name).put("user_id_json", "1")
+      solo.vertx().eventBus().send(RegistryClient.WS_SEEN, new JsonObject().put("username", name).put("user_id_json", "1")
           .put("ts", System.currentTimeMillis()));
     }
     Poll.until(5_000, "the third S3 name refused", () -> metric("rendezvous_registry_full_total", "kind", "s3_name") == 1 ? true : null);
