@@ -75,17 +75,12 @@ public final class LobbyClient {
       if (entry.isEmpty()) {
         continue;
       }
-      // name:ip:port, where an IPv6 ip has colons of its own (names have none): the port is after the last one
+      // name:ip:port, where an IPv6 ip has colons of its own (names have none)
       int nameEnd = entry.indexOf(':');
-      int portStart = entry.lastIndexOf(':');
-      if (nameEnd < 0 || portStart <= nameEnd) {
+      if (nameEnd < 0 || entry.lastIndexOf(':') <= nameEnd) {
         throw new IllegalArgumentException("not name:ip:port: " + entry);
       }
-      String ip = entry.substring(nameEnd + 1, portStart);
-      if (ip.startsWith("[") && ip.endsWith("]")) {
-        ip = ip.substring(1, ip.length() - 1);
-      }
-      others.add(new Player(entry.substring(0, nameEnd), new InetSocketAddress(ip, Integer.parseInt(entry.substring(portStart + 1)))));
+      others.add(new Player(entry.substring(0, nameEnd), PairingClient.parseAddress(entry.substring(nameEnd + 1))));
     }
     return new Start(own, others);
   }

@@ -34,14 +34,9 @@ public final class NatProbe {
     }
   }
 
-  /** ip:port, [ip]:port for IPv6 (InetSocketAddress.toString adds a leading slash). */
-  private static String text(InetSocketAddress a) {
-    String ip = a.getAddress().getHostAddress();
-    return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + a.getPort();
-  }
-
   public static String explain(Result r) {
-    return "your NAT maps this socket to " + text(r.first()) + " towards one server port and to " + text(r.second())
+    return "your NAT maps this socket to " + PairingClient.addressText(r.first()) + " towards one server port and to "
+        + PairingClient.addressText(r.second())
         + " towards another: it gives every destination a new public port (symmetric NAT), so no peer can learn"
         + " the port that reaches you, and a direct path is impossible";
   }

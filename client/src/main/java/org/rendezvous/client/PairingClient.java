@@ -106,6 +106,12 @@ public final class PairingClient {
     return line.toString(StandardCharsets.UTF_8);
   }
 
+  /** An address as {@link #parseAddress} reads it: {@code ip:port}, an IPv6 one {@code [ip]:port}. */
+  public static String addressText(InetSocketAddress a) {
+    String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
+    return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + a.getPort();
+  }
+
   /** Parses "ip:port" or "[v6]:port". */
   public static InetSocketAddress parseAddress(String text) {
     int colon = text.lastIndexOf(':');

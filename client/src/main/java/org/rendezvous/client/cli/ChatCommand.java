@@ -2,6 +2,7 @@ package org.rendezvous.client.cli;
 
 import org.rendezvous.client.ChatPeer;
 import org.rendezvous.client.NatProbe;
+import org.rendezvous.client.PairingClient;
 import org.rendezvous.client.PeerRegistryClient;
 import org.rendezvous.client.StunClient;
 import picocli.CommandLine.Command;
@@ -68,7 +69,7 @@ final class ChatCommand implements Callable<Integer> {
       try {
         InetSocketAddress mapped = StunClient.mappedAddress(socket, stun, Duration.ofSeconds(3));
         port = mapped.getPort();
-        System.err.println("public UDP address (STUN): " + Endpoints.text(new InetSocketAddress(mapped.getAddress(), port)));
+        System.err.println("public UDP address (STUN): " + PairingClient.addressText(new InetSocketAddress(mapped.getAddress(), port)));
         if (secondStunPort > 0) {
           Optional<NatProbe.Result> probe = NatProbe.probe(socket, stun, new InetSocketAddress(serverIp, secondStunPort),
               Duration.ofSeconds(2));
@@ -105,7 +106,7 @@ final class ChatCommand implements Callable<Integer> {
         return RendezvousCli.ERROR;
       }
       InetSocketAddress target = new InetSocketAddress(InetAddress.getByName(peer.get().ip()), (int) peer.get().port());
-      System.err.println("punching to " + peer.get().username() + " at " + Endpoints.text(target) + " ...");
+      System.err.println("punching to " + peer.get().username() + " at " + PairingClient.addressText(target) + " ...");
       partner = chat.connect(() -> List.of(target), username, timeout);
     } else {
       System.err.println("waiting for a peer to connect (punching towards every registered peer) ...");
@@ -118,7 +119,7 @@ final class ChatCommand implements Callable<Integer> {
           : "no peer connected, or its NAT (or ours) does not let the path open"));
       return RendezvousCli.NO_DIRECT_PATH;
     }
-    System.out.println("connected directly to " + Endpoints.text(partner.get())
+    System.out.println("connected directly to " + PairingClient.addressText(partner.get())
         + " after " + (System.nanoTime() - started) / 1_000_000 + " ms");
     converse(chat);
     return RendezvousCli.OK;

@@ -46,21 +46,20 @@ final class Endpoints {
     return new IllegalArgumentException("'" + server + "' is not a server like host, host:port or [IPv6]:port");
   }
 
-  /** An address as {@code ip:port}, an IPv6 one as {@code [ip]:port}. */
-  static String text(InetSocketAddress a) {
-    String ip = a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress();
-    return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + a.getPort();
-  }
-
   /** The S2 registry's base URL: {@code http(s)://…} as given, {@code host} or {@code host:port} over http. */
   static String http(String server, int defaultPort) {
     if (server.contains("://")) {
       return server;
     }
+    return "http://" + authority(server, defaultPort);
+  }
+
+  /** {@code host:port} from {@code host}, {@code host:port}, {@code [IPv6]}, {@code [IPv6]:port} or a bare IPv6 address. */
+  private static String authority(String server, int defaultPort) {
     boolean bareIpv6 = !server.startsWith("[") && server.indexOf(':') != server.lastIndexOf(':');
     boolean hasPort = server.startsWith("[") ? server.lastIndexOf(':') > server.indexOf(']')
         : !bareIpv6 && server.indexOf(':') >= 0;
-    return "http://" + (bareIpv6 ? "[" + server + "]" : server) + (hasPort ? "" : ":" + defaultPort);
+    return (bareIpv6 ? "[" + server + "]" : server) + (hasPort ? "" : ":" + defaultPort);
   }
 
   /** What went wrong, for the CLI's last line: the exception's message, or what its kind means when it has none. */
@@ -85,10 +84,7 @@ final class Endpoints {
   static URI webSocket(String server, int defaultPort) {
     int scheme = server.indexOf("://");
     if (scheme < 0) {
-      boolean bareIpv6 = !server.startsWith("[") && server.indexOf(':') != server.lastIndexOf(':');
-      boolean hasPort = server.startsWith("[") ? server.lastIndexOf(':') > server.indexOf(']')
-          : !bareIpv6 && server.indexOf(':') >= 0;
-      return URI.create("ws://" + (bareIpv6 ? "[" + server + "]" : server) + (hasPort ? "" : ":" + defaultPort) + "/");
+      return URI.create("ws://" + authority(server, defaultPort) + "/");
     }
     String name = server.substring(0, scheme);
     String rest = server.substring(scheme);

@@ -31,8 +31,9 @@ final class LineChat {
   private LineChat() {
   }
 
-  static void run(Path path, Duration linger) throws IOException {
-    run(path, linger, System.in, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+  /** {@link #run(Path, Duration, InputStream, PrintWriter, PrintWriter)} printing to this process's stdout and stderr. */
+  static void run(Path path, Duration linger, InputStream stdin) throws IOException {
+    run(path, linger, stdin, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
   }
 
   static void run(Path path, Duration linger, InputStream stdin, PrintWriter out, PrintWriter err) throws IOException {

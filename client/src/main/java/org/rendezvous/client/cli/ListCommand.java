@@ -1,11 +1,13 @@
 package org.rendezvous.client.cli;
 
+import org.rendezvous.client.PairingClient;
 import org.rendezvous.client.StunLiteClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -32,8 +34,8 @@ final class ListCommand implements Callable<Integer> {
       }
       List<StunLiteClient.Entry> entries = client.list(timeout);
       for (StunLiteClient.Entry e : entries) {
-        System.out.println(e.username() + "  " + (e.ip().indexOf(':') >= 0 ? "[" + e.ip() + "]" : e.ip()) + ":" + e.port() + "  "
-            + e.secondsAgo() + " s ago");
+        System.out.println(e.username() + "  " + PairingClient.addressText(InetSocketAddress.createUnresolved(e.ip(), e.port()))
+            + "  " + e.secondsAgo() + " s ago");
       }
       System.out.println(entries.size() + (entries.size() == 1 ? " peer" : " peers"));
       return RendezvousCli.OK;

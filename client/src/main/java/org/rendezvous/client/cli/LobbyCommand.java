@@ -1,6 +1,7 @@
 package org.rendezvous.client.cli;
 
 import org.rendezvous.client.LobbyClient;
+import org.rendezvous.client.PairingClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -133,7 +134,7 @@ final class LobbyCommand implements Callable<Integer> {
         InetSocketAddress from = (InetSocketAddress) d.getSocketAddress();
         if (text.startsWith("hello from ") && heard.putIfAbsent(from, text) == null) {
           System.out.println("connected directly to " + text.substring("hello from ".length()) + " at "
-              + Endpoints.text(from) + " after "
+              + PairingClient.addressText(from) + " after "
               + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
       }

@@ -13,7 +13,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -95,7 +94,7 @@ final class PairCommand implements Callable<Integer> {
         }
         if (viaStun != null && !PairingClient.parseAddress(address).equals(viaStun)) {
           System.out.println("no direct path: your NAT maps this socket to " + address + " towards one server port and to "
-              + Endpoints.text(viaStun) + " towards another: it gives every destination a new public port (symmetric NAT), so the"
+              + PairingClient.addressText(viaStun) + " towards another: it gives every destination a new public port (symmetric NAT), so the"
               + " peer cannot learn the port that reaches you");
           return RendezvousCli.NO_DIRECT_PATH;
         }
@@ -107,10 +106,10 @@ final class PairCommand implements Callable<Integer> {
         return RendezvousCli.ERROR;
       }
       InetSocketAddress peer = PairingClient.parseAddress(reply.peerAddress());
-      System.err.println("peer at " + Endpoints.text(peer) + "; punching UDP ...");
+      System.err.println("peer at " + PairingClient.addressText(peer) + "; punching UDP ...");
       Optional<UdpPuncher.Received> first = UdpPuncher.punch(socket, peer, PING, Duration.ofMillis(100), timeout, r -> true);
       if (first.isEmpty()) {
-        System.out.println("no direct path: no datagram from " + Endpoints.text(peer) + " within " + timeout.toSeconds()
+        System.out.println("no direct path: no datagram from " + PairingClient.addressText(peer) + " within " + timeout.toSeconds()
             + " s; a NAT on the way drops it (a symmetric NAT on either side prevents hole punching)");
         return RendezvousCli.NO_DIRECT_PATH;
       }
@@ -119,7 +118,7 @@ final class PairCommand implements Callable<Integer> {
       for (int i = 0; i < 5; i++) {
         socket.send(new DatagramPacket(PING, PING.length, from));
       }
-      System.out.println("connected directly to " + Endpoints.text(from)
+      System.out.println("connected directly to " + PairingClient.addressText(from)
           + " (udp) after " + (System.nanoTime() - started) / 1_000_000 + " ms");
       long keepalive = Math.max(1, peerSilence.toNanos() / 3);
       AtomicLong lastHeard = new AtomicLong(System.nanoTime());
@@ -158,7 +157,7 @@ final class PairCommand implements Callable<Integer> {
           String text = new String(p.getData(), 0, p.getLength(), StandardCharsets.UTF_8);
           return text.equals("ping") ? null : text;
         }
-      }, linger, input, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+      }, linger, input);
       return RendezvousCli.OK;
     }
   }
@@ -172,16 +171,16 @@ final class PairCommand implements Callable<Integer> {
       return RendezvousCli.ERROR;
     }
     InetSocketAddress peer = PairingClient.parseAddress(reply.peerAddress());
-    System.err.println("peer at " + Endpoints.text(peer) + "; punching TCP (simultaneous open) ...");
+    System.err.println("peer at " + PairingClient.addressText(peer) + "; punching TCP (simultaneous open) ...");
     Optional<Socket> conn = TcpPuncher.punch(localPort, peer, timeout);
     if (conn.isEmpty()) {
-      System.out.println("no direct path: no TCP connection to or from " + Endpoints.text(peer) + " within " + timeout.toSeconds()
+      System.out.println("no direct path: no TCP connection to or from " + PairingClient.addressText(peer) + " within " + timeout.toSeconds()
           + " s; a NAT on the way drops it (a symmetric NAT on either side prevents hole punching)");
       return RendezvousCli.NO_DIRECT_PATH;
     }
     try (Socket s = conn.get()) {
       InetSocketAddress remote = (InetSocketAddress) s.getRemoteSocketAddress();
-      System.out.println("connected directly to " + Endpoints.text(remote)
+      System.out.println("connected directly to " + PairingClient.addressText(remote)
           + " (tcp) after " + (System.nanoTime() - started) / 1_000_000 + " ms");
       BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
       LineChat.run(new LineChat.Path() {
@@ -205,7 +204,7 @@ final class PairCommand implements Callable<Integer> {
           }
           return line;
         }
-      }, linger, input, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+      }, linger, input);
       return RendezvousCli.OK;
     }
   }

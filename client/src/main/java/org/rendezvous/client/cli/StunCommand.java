@@ -1,5 +1,6 @@
 package org.rendezvous.client.cli;
 
+import org.rendezvous.client.PairingClient;
 import org.rendezvous.client.StunClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,7 +27,7 @@ final class StunCommand implements Callable<Integer> {
     try (DatagramSocket socket = new DatagramSocket()) {
       System.err.println("asking " + target + " ...");
       InetSocketAddress mapped = StunClient.mappedAddress(socket, target, timeout);
-      System.out.println("public address: " + Endpoints.text(mapped)
+      System.out.println("public address: " + PairingClient.addressText(mapped)
           + " (local port " + socket.getLocalPort() + ")");
       return RendezvousCli.OK;
     } catch (java.net.SocketTimeoutException e) {

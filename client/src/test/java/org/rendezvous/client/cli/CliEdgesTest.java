@@ -6,6 +6,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.client.LoopbackNode;
+import org.rendezvous.client.PairingClient;
 import org.rendezvous.client.PeerRegistryClient;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.node.RendezvousNode;
@@ -118,8 +119,8 @@ class CliEdgesTest {
     assertEquals(new InetSocketAddress("::1", 9), Endpoints.udp("[::1]:9", 7700));
     assertEquals(new InetSocketAddress("::1", 7700), Endpoints.udp("::1", 7700));
     assertEquals(new InetSocketAddress("127.0.0.1", 9), Endpoints.udp("127.0.0.1:9", 7700));
-    assertEquals("127.0.0.1:9", Endpoints.text(new InetSocketAddress("127.0.0.1", 9)));
-    assertEquals("[0:0:0:0:0:0:0:1]:9", Endpoints.text(new InetSocketAddress("::1", 9)));
+    assertEquals("127.0.0.1:9", PairingClient.addressText(new InetSocketAddress("127.0.0.1", 9)));
+    assertEquals("[0:0:0:0:0:0:0:1]:9", PairingClient.addressText(new InetSocketAddress("::1", 9)));
     assertEquals("http://h:8000", Endpoints.http("h", 8000));
     assertEquals("http://h:9", Endpoints.http("h:9", 8000));
     assertEquals("http://[::1]:8000", Endpoints.http("::1", 8000));
