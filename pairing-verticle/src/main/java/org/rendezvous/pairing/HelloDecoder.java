@@ -45,6 +45,11 @@ public final class HelloDecoder {
   private HelloDecoder() {
   }
 
+  /** JSON's whitespace: space, tab, line feed, carriage return. */
+  static boolean isWhitespace(byte b) {
+    return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+  }
+
   /** Decodes the first JSON value in {@code buf[0, len)}. */
   public static Result decode(byte[] buf, int len) {
     try {
@@ -387,11 +392,7 @@ public final class HelloDecoder {
     }
 
     private void skipWhitespace() {
-      while (pos < len) {
-        byte b = buf[pos];
-        if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-          return;
-        }
+      while (pos < len && isWhitespace(buf[pos])) {
         pos++;
       }
     }

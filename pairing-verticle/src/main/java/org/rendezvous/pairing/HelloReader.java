@@ -21,8 +21,7 @@ final class HelloReader {
   /** True while nothing but JSON whitespace has arrived: no value begun, what Go's decoder calls plain EOF. */
   boolean isBlank() {
     for (int i = 0; i < len; i++) {
-      byte b = buf[i];
-      if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+      if (!HelloDecoder.isWhitespace(buf[i])) {
         return false;
       }
     }
