@@ -15,6 +15,9 @@ import java.util.function.Function;
  */
 public final class Bounded {
 
+  /** Cluster-map calls in flight at once in a clean-up after a member left or a split healed. */
+  public static final int CLEANUP_IN_FLIGHT = 32;
+
   private Bounded() {
   }
 

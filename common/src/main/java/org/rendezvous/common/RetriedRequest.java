@@ -19,6 +19,14 @@ import java.util.function.Supplier;
  */
 public final class RetriedRequest {
 
+  /**
+   * Attempts, and their interval, of a request to a live member's actor or inbox that found no handler: right after
+   * another member died the bus may have lost that member's subscription until it publishes it again (9 attempts,
+   * 250 ms apart: 2 s).
+   */
+  public static final int ROUTE_ATTEMPTS = 9;
+  public static final long ROUTE_RETRY_MS = 250;
+
   private RetriedRequest() {
   }
 

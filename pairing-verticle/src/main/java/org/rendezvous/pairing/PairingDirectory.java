@@ -62,10 +62,6 @@ public final class PairingDirectory {
   /** A reservation outlives the wait by this much, so only a node that died without cleaning up relies on the TTL. */
   static final long TTL_MARGIN_MS = 5_000;
   private static final DeliveryOptions ASK = new DeliveryOptions().setSendTimeout(5_000);
-  static final int ROUTE_RETRIES = 8;
-  /** Removals in flight at once when freeing a departed node's keys (see {@link Bounded}). */
-  static final int CLEANUP_IN_FLIGHT = 32;
-  static final long ROUTE_RETRY_MS = 250;
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setSendTimeout(5_000).setLocalOnly(true);
 
   private final Vertx vertx;
@@ -144,7 +140,7 @@ public final class PairingDirectory {
           staleEntries.add(e);
         }
       }
-      return Bounded.each(staleEntries, CLEANUP_IN_FLIGHT, e -> keys.removeIfPresent(e.getKey(), e.getValue()))
+      return Bounded.each(staleEntries, Bounded.CLEANUP_IN_FLIGHT, e -> keys.removeIfPresent(e.getKey(), e.getValue()))
           .map(done -> (int) done.stream().filter(f -> Boolean.TRUE.equals(f.result())).count());
     });
   }
@@ -173,11 +169,11 @@ public final class PairingDirectory {
   /**
    * Asks another node's inbox; null when that node or its initiator is gone. An inbox lives as long as its node,
    * so no handler for a node still in the cluster means the bus lost its subscription (right after another member
-   * died, until the node publishes it again): asked again, {@link #ROUTE_RETRIES} times {@link #ROUTE_RETRY_MS} apart.
+   * died, until the node publishes it again): asked again (see {@link RetriedRequest#ROUTE_ATTEMPTS}).
    */
   private Future<String> askNode(String owner, JsonObject offer) {
     return RetriedRequest.retry(vertx, () -> vertx.eventBus().<String>request(NODE_PREFIX + owner, offer, ASK),
-            ROUTE_RETRIES + 1, ROUTE_RETRY_MS, e -> {
+            RetriedRequest.ROUTE_ATTEMPTS, RetriedRequest.ROUTE_RETRY_MS, e -> {
               boolean again = RetriedRequest.noHandlers(e) && ClusterEvents.isMember(vertx, owner, nodeId);
               if (again) {
                 routeRetries.run();

@@ -54,11 +54,6 @@ final class SignalingHub {
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
   private static final long REJOIN_FETCH_RETRY_MS = 500;
   private static final int HOLD_ATTEMPTS = 5;
-  /** User-map checks in flight at once after a split heals (see {@link Bounded}). */
-  private static final int CLEANUP_IN_FLIGHT = 32;
-  /** A call_request to a user listed on another live node that finds no handler is tried again: 8 times, 250 ms apart. */
-  private static final int ROUTE_RETRIES = 8;
-  private static final long ROUTE_RETRY_MS = 250;
   /** A retried call_request whose caller left meanwhile: not sent, and nobody to tell. */
   private static final VertxException CALLER_GONE = new VertxException("the caller left", true);
   /** Close code for a user whose name a newer registration on the other side of a healed split took (409: conflict). */
@@ -308,7 +303,7 @@ final class SignalingHub {
     RetriedRequest.retry(vertx, () -> c.closed || c.user == null ? Future.failedFuture(CALLER_GONE)
             : vertx.eventBus().request(UserDirectory.USER_PREFIX + target, text,
                 options("incoming_call", t0, null, null).setSendTimeout(cfg.callRequestTimeoutMs())),
-        ROUTE_RETRIES + 1, ROUTE_RETRY_MS, e -> {
+        RetriedRequest.ROUTE_ATTEMPTS, RetriedRequest.ROUTE_RETRY_MS, e -> {
           OnlineUser listed = online.get(target);
           boolean again = !c.closed && RetriedRequest.noHandlers(e)
               && listed != null && !listed.nodeId().equals(nodeId) && !deadNodes.contains(listed.nodeId());
@@ -546,7 +541,8 @@ final class SignalingHub {
           registered.add(c);
         }
       });
-      Bounded.each(registered, CLEANUP_IN_FLIGHT, c -> c.user == null ? Future.succeededFuture() : holdName(c, c.user, HOLD_ATTEMPTS));
+      Bounded.each(registered, Bounded.CLEANUP_IN_FLIGHT,
+          c -> c.user == null ? Future.succeededFuture() : holdName(c, c.user, HOLD_ATTEMPTS));
       releaseStaleNames(seqAtHeal);
     });
   }
@@ -593,7 +589,7 @@ final class SignalingHub {
           stale.add(u);
         }
       }
-      Bounded.each(stale, CLEANUP_IN_FLIGHT, directory::release);
+      Bounded.each(stale, Bounded.CLEANUP_IN_FLIGHT, directory::release);
     }).onFailure(e -> LOG.warning("S3: reading the user map after a split failed: " + e));
   }
 

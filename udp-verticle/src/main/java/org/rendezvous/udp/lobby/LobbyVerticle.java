@@ -56,8 +56,6 @@ public final class LobbyVerticle extends VerticleBase {
   /** Sessions created here so far: the number in each one's names-map value. */
   private long holds;
   static final char HOLD_SEPARATOR = '#';
-  /** Names-map calls in flight at once in a clean-up after a node left or came back (see {@link Bounded}). */
-  static final int CLEANUP_IN_FLIGHT = 32;
   private LobbyBus bus;
   private AsyncMap<String, String> names;
   private UdpEndpoint socket;
@@ -297,7 +295,7 @@ public final class LobbyVerticle extends VerticleBase {
    * A name put back for a session that ended meanwhile is freed again: it must not outlive its session.
    */
   private void reassertNames(BiConsumer<SessionActor, String> outcome) {
-    Bounded.each(new ArrayList<>(actors.values()), CLEANUP_IN_FLIGHT, a -> {
+    Bounded.each(new ArrayList<>(actors.values()), Bounded.CLEANUP_IN_FLIGHT, a -> {
       String name = a.session.name();
       return names.putIfAbsent(name, a.hold, cfg.reservationTtlMs()).onSuccess(holder -> {
         if (actors.get(name) == a) {
@@ -362,11 +360,12 @@ public final class LobbyVerticle extends VerticleBase {
           matching.add(e);
         }
       });
-      Bounded.each(matching, CLEANUP_IN_FLIGHT, e -> names.removeIfPresent(e.getKey(), e.getValue()).onSuccess(removed -> {
-        if (removed) {
-          freed.accept(e.getKey());
-        }
-      }));
+      Bounded.each(matching, Bounded.CLEANUP_IN_FLIGHT,
+          e -> names.removeIfPresent(e.getKey(), e.getValue()).onSuccess(removed -> {
+            if (removed) {
+              freed.accept(e.getKey());
+            }
+          }));
     }).onFailure(e -> LOG.warning("lobby: cannot list session names " + when + ": " + e));
   }
 
