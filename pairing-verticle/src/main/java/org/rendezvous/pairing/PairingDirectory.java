@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import org.rendezvous.common.Bounded;
 import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.ClusterMaps;
 import org.rendezvous.common.RetriedRequest;
 
 import java.util.ArrayList;
@@ -124,16 +125,17 @@ public final class PairingDirectory {
 
   /** Removes every key a node that left had reserved; the number removed. */
   public Future<Integer> reclaim(String deadNodeId) {
-    return removeWhere(t -> deadNodeId.equals(t.nodeId()));
+    return removeWhere(deadNodeId, t -> deadNodeId.equals(t.nodeId()));
   }
 
   /** Removes this node's reservations whose ticket is not in {@code liveTickets} (their waits ended); the number removed. */
   public Future<Integer> releaseOwnExcept(Set<String> liveTickets) {
-    return removeWhere(t -> nodeId.equals(t.nodeId()) && !liveTickets.contains(t.text()));
+    return removeWhere(nodeId, t -> nodeId.equals(t.nodeId()) && !liveTickets.contains(t.text()));
   }
 
-  private Future<Integer> removeWhere(Predicate<Ticket> stale) {
-    return keys.entries().compose(all -> {
+  /** Removes the reservations of {@code owner}'s waits (read filtered by the cluster) that are {@code stale}. */
+  private Future<Integer> removeWhere(String owner, Predicate<Ticket> stale) {
+    return ClusterMaps.entriesByValue(vertx, KEYS_MAP, keys, "", "@" + owner).compose(all -> {
       List<Map.Entry<String, String>> staleEntries = new ArrayList<>();
       for (Map.Entry<String, String> e : all.entrySet()) {
         if (stale.test(Ticket.parse(e.getValue()))) {

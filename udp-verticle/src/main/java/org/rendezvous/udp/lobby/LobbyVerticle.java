@@ -11,6 +11,7 @@ import io.vertx.core.shareddata.AsyncMap;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.Bounded;
 import org.rendezvous.common.ClusterEvents;
+import org.rendezvous.common.ClusterMaps;
 import org.rendezvous.common.ConfigValues;
 import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.Metrics;
@@ -325,7 +326,7 @@ public final class LobbyVerticle extends VerticleBase {
    * session ended while the two sides were joining (Hazelcast merges the cut-off side's old entries after the join).
    */
   private void releaseStaleNames() {
-    freeNamesWhere((name, owner) -> nodeId.equals(ownerOf(owner)) && !actors.containsKey(name) && !reserving.containsKey(name),
+    freeNamesWhere(nodeId, (name, owner) -> nodeId.equals(ownerOf(owner)) && !actors.containsKey(name) && !reserving.containsKey(name),
         name -> LOG.info("lobby " + name + ": freed a name of this node the merge brought back after its session ended"),
         "after a split");
   }
@@ -344,16 +345,19 @@ public final class LobbyVerticle extends VerticleBase {
   }
 
   private void freeNamesOf(String deadNode) {
-    freeNamesWhere((name, owner) -> deadNode.equals(ownerOf(owner)), name -> {
+    freeNamesWhere(deadNode, (name, owner) -> deadNode.equals(ownerOf(owner)), name -> {
       metrics.namesFreed.inc();
       refreshRoute(name);
       LOG.info("lobby " + name + ": name freed, its node " + deadNode + " left the cluster");
     }, "after node " + deadNode + " left");
   }
 
-  /** Frees each name whose entry ({@code name}, owner) matches {@code which}; {@code freed} runs for each one freed. */
-  private void freeNamesWhere(BiPredicate<String, String> which, Consumer<String> freed, String when) {
-    names.entries().onSuccess(all -> {
+  /**
+   * Frees each name held by a session of {@code node} (read filtered by the cluster) whose entry ({@code name}, owner)
+   * matches {@code which}; {@code freed} runs for each one freed.
+   */
+  private void freeNamesWhere(String node, BiPredicate<String, String> which, Consumer<String> freed, String when) {
+    ClusterMaps.entriesByValue(vertx, LobbyBus.NAMES_MAP, names, node + HOLD_SEPARATOR, "").onSuccess(all -> {
       List<Map.Entry<String, String>> matching = new ArrayList<>();
       all.entrySet().forEach(e -> {
         if (which.test(e.getKey(), e.getValue())) {
