@@ -18,6 +18,13 @@ import java.util.logging.Logger;
 final class LogFormat extends Formatter {
 
   private static volatile String nodeId = "-";
+  /** Held here: java.util.logging keeps loggers weakly, and a collected logger forgets the level set on it. */
+  private static final Logger HAZELCAST = Logger.getLogger("com.hazelcast");
+  /**
+   * Hazelcast warns at every start that its CP Subsystem is off; nothing here uses it (Vert.x's Hazelcast locks
+   * and counters are map entries), so that warning is shown only at debug levels.
+   */
+  private static final Logger CP_SUBSYSTEM = Logger.getLogger("com.hazelcast.cp.CPSubsystem");
 
   static void setNodeId(String id) {
     nodeId = id;
@@ -34,7 +41,8 @@ final class LogFormat extends Formatter {
     console.setLevel(level);
     root.addHandler(console);
     root.setLevel(level);
-    Logger.getLogger("com.hazelcast").setLevel(level.intValue() < Level.INFO.intValue() ? level : Level.WARNING);
+    HAZELCAST.setLevel(level.intValue() < Level.INFO.intValue() ? level : Level.WARNING);
+    CP_SUBSYSTEM.setLevel(level.intValue() < Level.INFO.intValue() ? level : Level.SEVERE);
   }
 
   @Override
