@@ -9,12 +9,17 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** How the node process ends when it cannot start: exit code and a message naming the setting. */
+/**
+ * How the node process ends when it cannot start: exit code and a message naming the setting; and that a healthy
+ * start logs no warning.
+ */
 class MainTest {
 
   @TempDir
@@ -32,6 +37,19 @@ class MainTest {
 
   private Path config(JsonObject json) throws Exception {
     return Files.writeString(dir.resolve("node.json"), json.encode());
+  }
+
+  @Test
+  void membersOfAHealthyClusterStartWithoutAWarning() throws Exception {
+    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject());
+    try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
+      NodeProcess.startCluster(a, b);
+      for (NodeProcess n : nodes) {
+        String log = n.log();
+        assertTrue(log.contains(" INFO "), log);
+        assertFalse(log.contains(" WARNING ") || log.contains(" SEVERE "), log);
+      }
+    }
   }
 
   @Test

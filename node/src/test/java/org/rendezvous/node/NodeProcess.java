@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -84,11 +85,15 @@ final class NodeProcess implements AutoCloseable {
   /** The command line of a node process run from this test's class path with {@code configFile}. */
   static List<String> command(Path configFile) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return List.of(java, "-cp", System.getProperty("java.class.path"),
-        // Hazelcast reflects into JDK internals, as the fat jar's manifest allows.
-        "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-        "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "-Dhazelcast.phone.home.enabled=false",
-        Main.class.getName(), "--config", configFile.toString());
+    List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
+    // Hazelcast reflects into JDK internals, as the fat jar's manifest allows (the build's hazelcast.opens).
+    for (String flag : System.getProperty("rendezvous.test.hazelcastOpens", "").split("\\s+")) {
+      if (!flag.isEmpty()) {
+        command.add(flag);
+      }
+    }
+    command.addAll(List.of("-Dhazelcast.phone.home.enabled=false", Main.class.getName(), "--config", configFile.toString()));
+    return command;
   }
 
   private void awaitReady(HttpClient http) throws Exception {
