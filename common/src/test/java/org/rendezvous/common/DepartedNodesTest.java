@@ -3,8 +3,9 @@ package org.rendezvous.common;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,17 +43,26 @@ class DepartedNodesTest {
   }
 
   @Test
-  void theChecksOfAMemberBackFromASplitRunAtOnceOnlyWhenItWasSeenLeaving() throws Exception {
+  void theChecksOfAMemberBackFromASplitRunAtOnceAndAfterTheMergeOnlyWhenItWasSeenLeaving() throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       DepartedNodes gone = new DepartedNodes();
-      List<String> ran = new ArrayList<>();
+      List<String> ran = new CopyOnWriteArrayList<>();
       gone.rejoined(vertx, "new", () -> ran.add("at once"), () -> ran.add("later"));
       assertEquals(List.of(), ran, "a member never seen leaving is not checked");
       gone.left("back");
-      gone.rejoined(vertx, "back", () -> ran.add("at once"), () -> ran.add("later"));
+      CompletableFuture<Void> laterRan = new CompletableFuture<>();
+      long t0 = System.nanoTime();
+      gone.rejoined(vertx, "back", () -> ran.add("at once"), () -> {
+        ran.add("later");
+        laterRan.complete(null);
+      });
       assertEquals(List.of("at once"), ran, "the second check waits for the merge");
       assertFalse(gone.contains("back"));
+      laterRan.get(DepartedNodes.RECHECK_MS + 10_000, TimeUnit.MILLISECONDS);
+      assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(DepartedNodes.RECHECK_MS - 1_000),
+          "not before the merge delay");
+      assertEquals(List.of("at once", "later"), ran, "the new member got no delayed check");
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }

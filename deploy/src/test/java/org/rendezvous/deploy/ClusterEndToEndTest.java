@@ -17,7 +17,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,7 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterEndToEndTest {
 
   private static final int PORT_BASE = 27400;
-  private static final Path SCRIPT = DeployTree.DEPLOY.resolve("local/cluster.sh");
   private static final Path JAR = DeployTree.REPO.resolve("node/target/rendezvous.jar");
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -187,7 +185,8 @@ class ClusterEndToEndTest {
       PairingClient.Reply receiver = hello(ports.get(3).get("pairing"), "e2e-key", "", Duration.ofSeconds(10));
       assertEquals("", receiver.error(), "receiver on node 3 pairs with the initiator on node 1");
       assertTrue(initiator.get(15, TimeUnit.SECONDS).ok());
-      assertTrue(doomed.handle((r, e) -> r == null || !r.ok()).get(30, TimeUnit.SECONDS), "the killed node's initiator never paired");
+      assertTrue(doomed.handle((r, e) -> r == null || !r.ok()).get(30, TimeUnit.SECONDS),
+          "the killed node's initiator is told its wait failed (its connection is gone), not left hanging");
 
       // survivors keep answering; registry data is on both; re-pointed clients carry on
       for (int i : List.of(1, 3)) {
@@ -233,31 +232,15 @@ class ClusterEndToEndTest {
   }
 
   private int script(String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("cluster.sh " + String.join(" ", args) + " hung:\n" + out);
+    LocalClusterScript.Run r = LocalClusterScript.run(env, args);
+    if (r.exitCode() != 0) {
+      System.out.println("cluster.sh " + String.join(" ", args) + ":\n" + r.output());
     }
-    if (p.exitValue() != 0) {
-      System.out.println("cluster.sh " + String.join(" ", args) + ":\n" + out);
-    }
-    return p.exitValue();
+    return r.exitCode();
   }
 
   private Map<String, Integer> ports(int node) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("bash", SCRIPT.toString(), "ports", Integer.toString(node));
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor(30, TimeUnit.SECONDS);
-    Map<String, Integer> ports = new HashMap<>();
-    out.lines().forEach(l -> ports.put(l.substring(0, l.indexOf('=')), Integer.parseInt(l.substring(l.indexOf('=') + 1))));
+    Map<String, Integer> ports = LocalClusterScript.ports(env, node);
     assertFalse(ports.isEmpty(), "ports of node " + node);
     return ports;
   }

@@ -2,6 +2,7 @@ package org.rendezvous.deploy;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
+import org.rendezvous.deploy.LocalClusterScript.Run;
 import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.testkit.ClusterTestKit;
 import org.rendezvous.testkit.Poll;
@@ -11,16 +12,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,13 +33,9 @@ class ClusterScriptTest {
 
   /** Nodes 1 and 2 on 265xx and 266xx: inside issue 6's port range, clear of the script's default base. */
   private static final int PORT_BASE = 26400;
-  private static final Path SCRIPT = DeployTree.DEPLOY.resolve("local/cluster.sh");
   private static final Path JAR = DeployTree.REPO.resolve("node/target/rendezvous.jar");
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-  record Run(int exitCode, String output) {
-  }
 
   /** One row of `cluster.sh list`. */
   record Row(int node, String pid, String state, Map<String, Integer> ports) {
@@ -66,7 +60,7 @@ class ClusterScriptTest {
       assertEquals(0, run(env, "status").exitCode());
 
       // The documented scheme: PORT_BASE + 100 * node + the default port's slot.
-      Map<String, Integer> ports = ports(env, 1);
+      Map<String, Integer> ports = LocalClusterScript.ports(env, 1);
       assertEquals(Map.of("s2", 26500, "hazelcast", 26501, "eventbus", 26517, "ws", 26565, "lobby", 26575,
           "pairing", 26577, "udp", 26578, "ops", 26580), ports);
       assertEquals(ports, rows.get(1).ports());
@@ -118,21 +112,8 @@ class ClusterScriptTest {
     assertEquals(2, run(env, "no-such-command").exitCode());
   }
 
-  private Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of("bash", SCRIPT.toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().putAll(env);
-    pb.redirectErrorStream(true);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    // Read to the end before waiting: the script's output must not fill the pipe and stall it.
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("cluster.sh " + String.join(" ", args) + " did not finish in 180 s:\n" + out);
-    }
-    return new Run(p.exitValue(), out);
+  private static Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    return LocalClusterScript.run(env, args);
   }
 
   private Map<Integer, Row> list(Map<String, String> env) throws Exception {
@@ -151,14 +132,6 @@ class ClusterScriptTest {
       rows.put(Integer.parseInt(f[0]), new Row(Integer.parseInt(f[0]), f[1], f[2], ports));
     }
     return rows;
-  }
-
-  private Map<String, Integer> ports(Map<String, String> env, int node) throws Exception {
-    Run r = run(env, "ports", Integer.toString(node));
-    assertEquals(0, r.exitCode(), r.output());
-    Map<String, Integer> ports = new HashMap<>();
-    r.output().lines().forEach(l -> ports.put(l.substring(0, l.indexOf('=')), Integer.parseInt(l.substring(l.indexOf('=') + 1))));
-    return ports;
   }
 
   /** How many nodes a node's /api/cluster lists as ready (it asks each over the event bus). */

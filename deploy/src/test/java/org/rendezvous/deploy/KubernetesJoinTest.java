@@ -59,7 +59,7 @@ class KubernetesJoinTest {
         // /api/cluster asks every node over the event bus: both answer only if each reached the other's address.
         URI cluster = URI.create("http://127.0.0.1:" + node.port("ops") + "/api/cluster");
         JsonObject view = Poll.until(30_000, "both nodes answering " + cluster, () -> {
-          JsonObject v = new JsonObject(http.send(HttpRequest.newBuilder(cluster).build(), HttpResponse.BodyHandlers.ofString()).body());
+          JsonObject v = new JsonObject(http.send(HttpRequest.newBuilder(cluster).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
           return v.getJsonArray("nodes").stream().filter(n -> ((JsonObject) n).getBoolean("ready", false)).count() == 2 ? v : null;
         });
         assertEquals(2, view.getJsonArray("nodes").size());

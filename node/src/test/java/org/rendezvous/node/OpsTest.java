@@ -14,8 +14,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ops listener: health, Prometheus metrics fed by real traffic, cluster view (SPEC §4). */
@@ -38,7 +40,8 @@ class OpsTest {
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port("ops") + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port("ops") + path))
+            .timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
@@ -85,10 +88,11 @@ class OpsTest {
   void notReadyOnceStopping() throws Exception {
     int port = node.port("ops");
     var closing = node.stop();
-    // Either the listener is already closed or it reports 503; it never claims ready.
+    assertFalse(node.ready(), "not ready from the moment it starts stopping");
+    // Over HTTP: either the listener is already closed or it reports 503; it never claims ready.
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready")).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(503, r.statusCode());
     } catch (java.io.IOException closed) {
       // connection refused: not ready either

@@ -17,6 +17,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -52,7 +53,7 @@ class PersistenceTest {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.httpPort + "/register"))
           .POST(HttpRequest.BodyPublishers.ofString(
               "{\"peer_id\":\"peer-" + i + "\",\"username\":\"name-" + i + "\",\"port\":" + (40000 + i) + "}"))
-          .build(), HttpResponse.BodyHandlers.ofString());
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, r.statusCode(), r.body());
     }
   }
@@ -71,7 +72,7 @@ class PersistenceTest {
       }
     }
     JsonObject peers = new JsonObject(http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + node.httpPort + "/peers")).build(), HttpResponse.BodyHandlers.ofString()).body());
+        URI.create("http://127.0.0.1:" + node.httpPort + "/peers")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
     assertEquals(PEERS, peers.getInteger("count"));
     JsonArray list = peers.getJsonArray("peers");
     for (int i = 0; i < PEERS; i++) {

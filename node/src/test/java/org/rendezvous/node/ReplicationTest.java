@@ -15,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,14 +58,14 @@ class ReplicationTest {
   }
 
   private HttpResponse<String> get(RendezvousNode node, String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port("s2-http") + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port("s2-http") + path)).timeout(Duration.ofSeconds(5)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   private void register(RendezvousNode node, String peerId, int port) throws Exception {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.port("s2-http") + "/register"))
         .POST(HttpRequest.BodyPublishers.ofString("{\"peer_id\":\"" + peerId + "\",\"username\":\"u\",\"port\":" + port + "}"))
-        .build(), HttpResponse.BodyHandlers.ofString());
+        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
   }
 
@@ -87,7 +88,7 @@ class ReplicationTest {
           "node B reports the address node A saw");
       // The cluster view, asked on either node, shows both nodes holding the user.
       JsonObject view = new JsonObject(http.send(HttpRequest.newBuilder(
-          URI.create("http://127.0.0.1:" + a.port("ops") + "/api/cluster")).build(), HttpResponse.BodyHandlers.ofString()).body());
+          URI.create("http://127.0.0.1:" + a.port("ops") + "/api/cluster")).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body());
       assertEquals(2, view.getJsonArray("nodes").size(), view.encode());
       for (int i = 0; i < 2; i++) {
         assertEquals(1, view.getJsonArray("nodes").getJsonObject(i).getInteger("s0Users"), view.encode());
@@ -106,7 +107,7 @@ class ReplicationTest {
     assertEquals("{\"peer_id\":\"peer-on-b\",\"username\":\"u\",\"ip\":\"127.0.0.1\",\"port\":41000}", body);
     // And the offline mark replicates too.
     assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.port("s2-http") + "/peer/peer-on-b"))
-        .DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        .DELETE().timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
     Poll.until(10_000, "peer offline on node B", () ->
         get(b, "/peer/peer-on-b").body().equals("{\"detail\":\"Peer is offline\"}") ? true : null);
   }

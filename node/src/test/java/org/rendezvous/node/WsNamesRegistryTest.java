@@ -93,6 +93,11 @@ class WsNamesRegistryTest {
     Path db = dir.resolve("a").resolve("rendezvous.db");
     Poll.until(10_000, "the name after it stored", () -> row(db, "dan"));
     assertNull(row(db, "x?y"));
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+         Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT group_concat(username) FROM ws_users")) {
+      assertEquals("dan", rs.getString(1), "no row at all for the unstorable name, in any form");
+    }
     assertEquals(1, Metrics.of(a.vertx()).value("rendezvous_registry_ws_names_unstorable_total"));
   }
 }

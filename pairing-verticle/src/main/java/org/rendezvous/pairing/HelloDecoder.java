@@ -103,7 +103,7 @@ public final class HelloDecoder {
         return new Decoded(Hello.EMPTY);
       }
       String type = typeName(c);
-      skipValue();
+      skipValue(0);
       return new Invalid(Kind.WRONG_TYPE, "invalid hello: expected a JSON object, got " + type);
     }
 
@@ -128,7 +128,7 @@ public final class HelloDecoder {
           if (field != null && typeProblem == null) {
             typeProblem = "invalid hello: \"" + field.jsonKey + "\" must be a string, got " + typeName(c);
           }
-          skipValue();
+          skipValue(1); // inside the hello object, the first level
         }
         skipWhitespace();
         c = next();
@@ -157,8 +157,11 @@ public final class HelloDecoder {
       return key;
     }
 
-    /** Any JSON value, validated and discarded; nesting is tracked on an explicit stack. */
-    private void skipValue() throws EndOfInput, SyntaxError {
+    /**
+     * Any JSON value, validated and discarded, nested in {@code outerLevels} levels; nesting is tracked on an
+     * explicit stack and, as in Go, refused beyond {@link #MAX_DEPTH} levels in all.
+     */
+    private void skipValue(int outerLevels) throws EndOfInput, SyntaxError {
       byte[] open = new byte[16];
       int depth = 0;
       while (true) {
@@ -166,7 +169,7 @@ public final class HelloDecoder {
         int c = peek();
         if (c == '{' || c == '[') {
           pos++;
-          if (depth == MAX_DEPTH) {
+          if (outerLevels + depth == MAX_DEPTH) {
             throw new SyntaxError("exceeded max depth", pos - 1);
           }
           if (depth == open.length) {

@@ -146,15 +146,22 @@ class HelloDecoderTest {
 
   @Test
   void nestingIsBoundedLikeGo() {
-    String deep = "{\"x\":" + "[".repeat(HelloDecoder.MAX_DEPTH + 1);
-    assertTrue(invalid(deep).problem().contains("exceeded max depth"));
-    String ok = "{\"x\":" + "[".repeat(2000) + "]".repeat(2000) + ",\"uuid\":\"k\"}";
-    assertEquals("k", hello(ok).uuid());
+    // Go's encoding/json refuses a value nested deeper than 10,000 levels; the hello object is the first level.
+    String deepest = "{\"x\":" + "[".repeat(9_999) + "]".repeat(9_999) + ",\"uuid\":\"k\"}";
+    assertEquals("k", hello(deepest).uuid());
+    String tooDeep = "{\"x\":" + "[".repeat(10_000);
+    assertTrue(invalid(tooDeep).problem().contains("exceeded max depth"));
+    // A top-level value that is not an object counts from its own first level.
+    assertTrue(invalid("[".repeat(10_000) + "]".repeat(10_000)).problem().contains("expected a JSON object"));
+    assertTrue(invalid("[".repeat(10_001)).problem().contains("exceeded max depth"));
   }
 
-  /** Random bytes and mutated hellos never throw: every input gets one of the three outcomes. */
+  /**
+   * Random bytes and mutated hellos never throw, and a verdict reached on the bytes that have arrived (a hello or
+   * an error) is the verdict on any longer input: the connection's reader acts on the first one.
+   */
   @Test
-  void arbitraryInputAlwaysGetsAnOutcome() {
+  void aVerdictOnAPrefixIsTheVerdictOnTheWholeInput() {
     Random rnd = new Random(5);
     byte[] seed = "{\"uuid\":\"K\",\"target_ip\":\"1.2.3.4\",\"protocol\":\"udp\",\"address\":\"[::1]:9\",\"x\":[1,{\"y\":\"\\u00e9\"}]}"
         .getBytes(StandardCharsets.UTF_8);
@@ -173,7 +180,12 @@ class HelloDecoderTest {
           b[rnd.nextInt(b.length)] = (byte) (rnd.nextBoolean() ? rnd.nextInt(256) : structural.charAt(rnd.nextInt(structural.length())));
         }
       }
-      assertNotNull(HelloDecoder.decode(b, rnd.nextInt(b.length + 1)));
+      HelloDecoder.Result onPrefix = HelloDecoder.decode(b, rnd.nextInt(b.length + 1));
+      HelloDecoder.Result onWhole = HelloDecoder.decode(b, b.length);
+      assertNotNull(onWhole);
+      if (!(onPrefix instanceof HelloDecoder.NeedMore)) {
+        assertEquals(onPrefix, onWhole, () -> java.util.Arrays.toString(b));
+      }
     }
   }
 }

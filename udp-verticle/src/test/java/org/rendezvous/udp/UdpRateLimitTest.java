@@ -6,10 +6,12 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.registry.RegistryClient;
+import org.rendezvous.registry.RegistryVerticle;
 import org.rendezvous.testkit.Poll;
 import org.rendezvous.udp.stun.StunMessage;
 import org.rendezvous.udp.stun.XorMappedAddress;
@@ -21,9 +23,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -33,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The per-source rate limit of UDP 3478 (S5 STUN and S0 STUN-lite together) over real UDP; 127.0.0.x
- * are distinct sources on one machine. The registry is stood in for by a consumer of its heartbeat address.
+ * are distinct sources on one machine. Heartbeats go to a real registry-verticle on a temporary SQLite file.
  */
 class UdpRateLimitTest {
 
@@ -42,12 +43,17 @@ class UdpRateLimitTest {
 
   private static Vertx node;
   private static int port;
-  private static final Queue<RegistryClient.Heartbeat> heartbeats = new ConcurrentLinkedQueue<>();
+  @TempDir
+  static Path dir;
 
   @BeforeAll
   static void deploy() throws Exception {
     node = Vertx.vertx();
-    node.eventBus().<RegistryClient.Heartbeat>localConsumer(RegistryClient.HEARTBEAT, m -> heartbeats.add(m.body()));
+    JsonObject registry = new JsonObject().put("dbPath", dir.resolve("registry.db").toString())
+        .put("httpHost", "127.0.0.1").put("httpPort", 0);
+    node.deployVerticle(new RegistryVerticle(), new DeploymentOptions()
+            .setConfig(new JsonObject().put("nodeId", "solo").put("registry", registry)))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     JsonObject udp = new JsonObject().put("host", "127.0.0.1").put("port", 0)
         .put("rateLimitPerSecond", PER_SECOND).put("rateLimitBurst", BURST);
     node.deployVerticle(new UdpVerticle(), new DeploymentOptions().setConfig(new JsonObject().put("nodeId", "solo").put("udp", udp)))
@@ -58,6 +64,13 @@ class UdpRateLimitTest {
   @AfterAll
   static void close() throws Exception {
     node.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** The registry's LIST line of {@code username}, asked over the event bus (not through the limited socket); null if absent. */
+  private static String listed(String username) throws Exception {
+    String csv = new RegistryClient(node.eventBus()).list(65_507).toCompletionStage().toCompletableFuture()
+        .get(5, TimeUnit.SECONDS).toString(StandardCharsets.UTF_8);
+    return csv.lines().filter(l -> l.startsWith(username + ",")).findFirst().orElse(null);
   }
 
   private static long metric(String name, String... labels) {
@@ -80,14 +93,23 @@ class UdpRateLimitTest {
     return metric("rendezvous_s0_dropped_total", "reason", "rate_limited");
   }
 
-  /** Bad outcomes are counted too: this node has no registry, so a LIST cannot be answered. */
+  /** Bad outcomes are counted too: on a node without a registry a LIST cannot be answered. */
   @Test
   void aListTheRegistryCannotAnswerIsCountedAsFailed() throws Exception {
-    long before = metric("rendezvous_s0_lists_total", "result", "failed");
-    try (DatagramSocket s = socketOn("127.0.0.60")) {
-      send(s, "LIST".getBytes(StandardCharsets.US_ASCII));
-      Poll.until(10_000, "the failed LIST counted",
-          () -> metric("rendezvous_s0_lists_total", "result", "failed") == before + 1 ? true : null);
+    Vertx alone = Vertx.vertx();
+    try {
+      alone.deployVerticle(new UdpVerticle(), new DeploymentOptions().setConfig(new JsonObject().put("nodeId", "alone")
+              .put("udp", new JsonObject().put("host", "127.0.0.1").put("port", 0))))
+          .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      int alonePort = BoundPorts.of(alone, UdpVerticle.LISTENER);
+      try (DatagramSocket s = socketOn("127.0.0.60")) {
+        byte[] list = "LIST".getBytes(StandardCharsets.US_ASCII);
+        s.send(new DatagramPacket(list, list.length, InetAddress.getLoopbackAddress(), alonePort));
+        Poll.until(10_000, "the failed LIST counted",
+            () -> Metrics.of(alone).value("rendezvous_s0_lists_total", "result", "failed") == 1 ? true : null);
+      }
+    } finally {
+      alone.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
   }
 
@@ -162,9 +184,8 @@ class UdpRateLimitTest {
 
       assertBindingAnswered(other, 1);
       send(other, "other".getBytes(StandardCharsets.UTF_8));
-      RegistryClient.Heartbeat hb = Poll.until(5_000, "the other source's heartbeat in the registry", () ->
-          heartbeats.stream().filter(h -> h.username().equals("other")).findFirst().orElse(null));
-      assertEquals(new RegistryClient.Heartbeat("other", "127.0.0.2", other.getLocalPort()), hb);
+      String entry = Poll.until(5_000, "the other source's heartbeat in the registry", () -> listed("other"));
+      assertTrue(entry.startsWith("other,127.0.0.2," + other.getLocalPort() + ","), entry);
     }
   }
 
@@ -177,8 +198,7 @@ class UdpRateLimitTest {
         assertBindingAnswered(agent, i);
       }
       send(agent, "agent".getBytes(StandardCharsets.UTF_8));
-      Poll.until(5_000, "the agent's heartbeat", () ->
-          heartbeats.stream().anyMatch(h -> h.username().equals("agent")) ? true : null);
+      Poll.until(5_000, "the agent's heartbeat", () -> listed("agent"));
     }
     assertEquals(limitedBefore, stunLimited() + liteLimited());
   }

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket client on a plain socket that never answers pings: what a dead peer looks like to the
@@ -78,9 +79,16 @@ final class SilentWsClient implements AutoCloseable {
     out.flush();
   }
 
-  /** Reads frames, counting pings and skipping data, until a close frame: its status code. */
+  /**
+   * Reads frames, counting pings and skipping data, until a close frame: its status code. Fails when none comes
+   * within 10 s (a server that keeps pinging but never closes would otherwise keep this reading).
+   */
   int awaitCloseCode() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (true) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException("no close frame within 10 s (" + pingsSeen + " pings seen)");
+      }
       int b0 = in.readUnsignedByte();
       int b1 = in.readUnsignedByte();
       long len = b1 & 0x7f;

@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LiteRequestTest {
 
@@ -83,16 +85,27 @@ class LiteRequestTest {
     assertEquals("lis", LiteRequest.parse(b, 0, b.length, 1024).name());
   }
 
+  /** Whatever arrives, a name that is stored can go into a CSV line of the LIST reply as it is. */
   @Test
-  void randomBytesNeverThrow() {
+  void randomBytesNeverThrowAndEveryNameKeptIsSafeForTheList() {
     Random rnd = new Random(42);
+    int names = 0;
     for (int i = 0; i < 20_000; i++) {
-      byte[] b = new byte[rnd.nextInt(1400)];
+      byte[] b = new byte[rnd.nextInt(i % 2 == 0 ? 1400 : 12)];
       rnd.nextBytes(b);
       LiteRequest r = parse(b);
       if (r.kind() == LiteRequest.Kind.HEARTBEAT) {
-        assertEquals(-1, r.name().indexOf(','));
+        names++;
+        String name = r.name();
+        assertFalse(name.isEmpty());
+        assertTrue(name.getBytes(StandardCharsets.UTF_8).length <= 64, name);
+        assertEquals(name, LiteRequest.strip(name), "stripped");
+        name.chars().forEach(c -> {
+          assertTrue(c != ',' && c != '\n' && c != '\r' && !Character.isISOControl(c) && c != 0x2028 && c != 0x2029,
+              () -> "character " + c + " in " + name);
+        });
       }
     }
+    assertTrue(names > 100, "short random datagrams often make valid names: " + names);
   }
 }

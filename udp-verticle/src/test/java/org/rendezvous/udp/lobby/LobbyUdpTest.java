@@ -125,7 +125,9 @@ class LobbyUdpTest {
       bob.send(port, "y:Game:Bob");
       cat.send(port, "y:Game:Cat");
       int rounds = 1;
-      for (LobbyTestClient.Received r = host.receive(1_000); r != null; r = host.receive(1_000)) {
+      // Bounded: rounds that never stop end the loop one past the spec's count, and fail the assert below.
+      for (LobbyTestClient.Received r = host.receive(1_000); r != null && rounds <= LobbySession.START_ROUNDS;
+           r = host.receive(1_000)) {
         assertEquals(new LobbyTestClient.Received(toHost, port), r);
         rounds++;
       }
@@ -139,10 +141,12 @@ class LobbyUdpTest {
     assertEquals(0, metric(node, "rendezvous_lobby_players"));
   }
 
-  /** Start messages sent before the confirmation arrived, then nothing. */
+  /** Start messages sent before the confirmation arrived (fewer than the rounds of an unconfirmed player), then nothing. */
   private static void drainStartRounds(LobbyTestClient c, String expected) throws Exception {
+    int received = 0;
     for (LobbyTestClient.Received r = c.receive(200); r != null; r = c.receive(200)) {
       assertEquals(expected, r.text());
+      assertTrue(++received < LobbySession.START_ROUNDS, "a confirmed player's start messages stop");
     }
   }
 
