@@ -9,8 +9,10 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+TAG=${IMAGE_TAG:-} # a tag given in the environment (e.g. the commit) wins over image.env's version
 # shellcheck source=image.env
 source "$HERE/image.env"
+IMAGE_TAG=${TAG:-$IMAGE_TAG}
 JAR=${JAR:-$ROOT/node/target/rendezvous.jar}
 OUT=${OUT:-$HERE/target}
 JDK=${JDK:-$(dirname "$(dirname "$(readlink -f "$(command -v jlink)")")")}

@@ -7,7 +7,9 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.rendezvous.node.ClusterConfig;
+import org.rendezvous.node.ConfigCheck;
 import org.rendezvous.registry.RegistryConfig;
+import org.rendezvous.ws.WsConfig;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -61,7 +63,7 @@ class ImageSpecTest {
     assertEquals(dataDir, mounts().get("data"));
     assertEquals(Path.of(dataDir), Path.of(RegistryConfig.from(DeployTree.nodeConfig().getJsonObject("registry")).dbPath()).getParent());
     JsonObject standalone = new JsonObject(Files.readString(DeployTree.DEPLOY.resolve("image/node.json")));
-    assertEquals(Set.of(), NodeConfigSections.unread(standalone));
+    assertEquals(List.of(), ConfigCheck.unknownKeys(standalone, Map.of()), "every key is one the node reads, every value valid");
     assertEquals(Path.of(dataDir), Path.of(RegistryConfig.from(standalone.getJsonObject("registry")).dbPath()).getParent());
     assertFalse(ClusterConfig.from(standalone.getJsonObject("cluster", new JsonObject())).enabled(),
         "out of the box the image is one embedded node");
@@ -94,6 +96,11 @@ class ImageSpecTest {
     // Metaspace, code cache and thread stacks need the rest; below 85% leaves them 150 MiB of a 1 GiB limit.
     assertTrue(heap.add(direct).compareTo(limit.multiply(new BigDecimal("0.85"))) < 0,
         "heap " + heap + " + direct " + direct + " against limit " + limit);
+    // Bytes queued for sockets are held in direct buffers: online_users pushes in flight get a quarter of them at
+    // most, leaving the rest to relays, the event bus and Hazelcast.
+    long pushes = WsConfig.from(DeployTree.nodeConfig().getJsonObject("ws"), Map.of()).onlineUsersMaxBytesInFlight();
+    assertTrue(BigDecimal.valueOf(pushes).multiply(BigDecimal.valueOf(4)).compareTo(direct) <= 0,
+        "ws.onlineUsersMaxBytesInFlight " + pushes + " against direct memory " + direct);
     assertEquals(mounts().get("tmp"), flag(flags, "-Djava.io.tmpdir=(.+)"));
     assertTrue(flag(flags, "-XX:ErrorFile=(.+)").startsWith(mounts().get("tmp") + "/"), "crash logs on a writable path");
     assertNull(flags.stream().filter(f -> f.startsWith("-Xmx")).findFirst().orElse(null), "heap follows the limit, not a constant");

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.common.ConfigValues;
 import org.rendezvous.node.ClusterConfig;
+import org.rendezvous.node.ConfigCheck;
 import org.rendezvous.node.ConfigLoader;
 import org.rendezvous.node.OpsConfig;
+import org.rendezvous.node.RendezvousNode;
 import org.rendezvous.pairing.PairingConfig;
 import org.rendezvous.registry.RegistryConfig;
 import org.rendezvous.udp.UdpConfig;
@@ -55,7 +57,7 @@ class ManifestAgreementTest {
 
   @Test
   void nodeJsonHasOnlyKeysTheNodeReads() {
-    assertEquals(Set.of(), NodeConfigSections.unread(DeployTree.nodeConfig()));
+    assertEquals(List.of(), ConfigCheck.unknownKeys(DeployTree.nodeConfig(), Map.of()), "every key is one the node reads, every value valid");
   }
 
   @Test
@@ -70,7 +72,7 @@ class ManifestAgreementTest {
         "rest", RegistryConfig.from(section(cfg, "registry")).httpPort(),
         "ws", WsConfig.from(section(cfg, "ws"), Map.of()).port(),
         "ops", OpsConfig.from(section(cfg, "ops")).port(),
-        "hazelcast", ClusterConfig.from(section(cfg, "cluster")).port(),
+        "hazelcast", ClusterXmlTest.build(ClusterXmlTest.clusterXml()).getNetworkConfig().getPort(),
         "eventbus", ClusterConfig.from(section(cfg, "cluster")).eventBusPort());
     Map<String, Integer> defaults = Map.of(
         "stun", UdpConfig.from(none).port(),
@@ -120,11 +122,13 @@ class ManifestAgreementTest {
     assertEquals(headless.getMetadata().getName(), DeployTree.statefulSet().getSpec().getServiceName());
     ClusterConfig cluster = ClusterConfig.from(section(DeployTree.nodeConfig(), "cluster"));
     assertTrue(cluster.enabled());
-    assertEquals("kubernetes", cluster.join());
-    assertEquals(headless.getMetadata().getName(), cluster.serviceDns());
+    // How members find each other (DNS of this Service) and their port are cluster.xml's (ClusterXmlTest).
+    com.hazelcast.config.Config hazelcast = ClusterXmlTest.build(ClusterXmlTest.clusterXml());
+    assertTrue(hazelcast.getNetworkConfig().getJoin().getKubernetesConfig().isEnabled());
+    assertEquals(headless.getMetadata().getName(), hazelcast.getNetworkConfig().getJoin().getKubernetesConfig().getProperty("service-dns"));
     Map<String, Integer> ports = headless.getSpec().getPorts().stream()
         .collect(Collectors.toMap(ServicePort::getName, ServicePort::getPort));
-    assertEquals(Map.of("hazelcast", cluster.port(), "eventbus", cluster.eventBusPort(),
+    assertEquals(Map.of("hazelcast", hazelcast.getNetworkConfig().getPort(), "eventbus", cluster.eventBusPort(),
         "ops", OpsConfig.from(section(DeployTree.nodeConfig(), "ops")).port()), ports);
     for (ServicePort p : headless.getSpec().getPorts()) {
       assertEquals(p.getPort(), containerPort(p.getTargetPort()).getContainerPort(), p.getName());
@@ -142,9 +146,11 @@ class ManifestAgreementTest {
     });
     assertEquals("/health/live", node.getStartupProbe().getHttpGet().getPath());
     assertEquals(ops, containerPort(node.getStartupProbe().getHttpGet().getPort()).getContainerPort());
-    // The node gives up starting after 120 s (Main); the startup probe must not kill it sooner.
+    // Each service may take up to its own start limit (a slow volume, a large SQLite file); the startup probe must
+    // not kill the node sooner, so that a start that fails says why in the node's log.
     Probe startup = node.getStartupProbe();
-    assertTrue(startup.getPeriodSeconds() * startup.getFailureThreshold() >= 120, "startup probe window");
+    assertTrue(startup.getPeriodSeconds() * startup.getFailureThreshold() >= RendezvousNode.SERVICE_START_TIMEOUT_S,
+        "startup probe window");
   }
 
   @Test
@@ -168,7 +174,8 @@ class ManifestAgreementTest {
     assertEquals(List.of("ReadWriteOnce"), sts.getSpec().getVolumeClaimTemplates().get(0).getSpec().getAccessModes());
     assertEquals(Path.of(data.getMountPath()),
         Path.of(RegistryConfig.from(section(DeployTree.nodeConfig(), "registry")).dbPath()).getParent());
-    assertEquals("OrderedReady", sts.getSpec().getPodManagementPolicy());
+    // Replicas do not wait for each other: a pod stuck on a lost machine must not block the others' replacement.
+    assertEquals("Parallel", sts.getSpec().getPodManagementPolicy());
   }
 
   @Test
@@ -207,10 +214,15 @@ class ManifestAgreementTest {
   }
 
   @Test
-  void terminationLeavesTimeForTheNodesOwnGracefulShutdown() {
-    // Main waits up to 30 s for the node to flush SQLite and leave the cluster after SIGTERM.
+  void terminationLeavesTimeForTheNodesOwnDrainAndGracefulShutdown() {
+    // After SIGTERM the node drains for node.drainSeconds, then has node.stopTimeoutSeconds to flush SQLite and
+    // leave the cluster; the JVM's exit comes on top.
+    JsonObject node = section(DeployTree.nodeConfig(), "node");
+    long drain = node.getLong("drainSeconds", 0L);
+    long stop = node.getLong("stopTimeoutSeconds", 30L);
+    assertTrue(drain >= 5, "a drain long enough for load balancers to notice the pod is not ready: " + drain);
     long grace = DeployTree.statefulSet().getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
-    assertTrue(grace > 30, "terminationGracePeriodSeconds " + grace);
+    assertTrue(grace >= drain + stop + 5, "terminationGracePeriodSeconds " + grace + " vs drain " + drain + " + stop " + stop);
   }
 
   @Test

@@ -3,6 +3,7 @@ package org.rendezvous.node;
 import io.vertx.core.json.JsonObject;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.rendezvous.common.ConfigValues.boolOf;
 import static org.rendezvous.common.ConfigValues.intOf;
@@ -60,5 +61,16 @@ public record ClusterConfig(boolean enabled, String name, String join, String ho
       throw new IllegalArgumentException("cluster.waitBeforeJoinSeconds must be >= 1 with cluster.join=kubernetes");
     }
     return c;
+  }
+
+  /**
+   * The keys set in {@code json} that a {@code configFile} makes of no effect: the file's network section decides
+   * how members find each other and on which port. ({@code host} still sets the event bus's address.)
+   */
+  public static List<String> ignoredWithConfigFile(JsonObject json) {
+    if (json.getValue("configFile") == null || json.getValue("configFile").toString().isBlank()) {
+      return List.of();
+    }
+    return Stream.of("join", "serviceDns", "port", "members").filter(json::containsKey).toList();
   }
 }

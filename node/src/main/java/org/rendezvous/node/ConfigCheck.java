@@ -22,7 +22,7 @@ import java.util.logging.Level;
  * its full key ({@code registry.commitDelayMs}) named, and lists the keys no section reads: most likely typos,
  * which would otherwise leave a default in force without a word.
  */
-final class ConfigCheck {
+public final class ConfigCheck {
 
   private ConfigCheck() {
   }
@@ -45,7 +45,7 @@ final class ConfigCheck {
    * Parses every section; throws IllegalArgumentException naming the key of a bad value. Returns the keys set
    * that no section reads ({@code section.key}, or a whole unknown section), sorted.
    */
-  static List<String> unknownKeys(JsonObject config, Map<String, String> env) {
+  public static List<String> unknownKeys(JsonObject config, Map<String, String> env) {
     Set<String> unknown = new TreeSet<>();
     Map<String, Consumer<JsonObject>> parsers = parsers(env);
     for (String section : config.fieldNames()) {
@@ -73,10 +73,11 @@ final class ConfigCheck {
     return new ArrayList<>(unknown);
   }
 
-  /** The node section: its id (single node) and the log level. */
+  /** The node section: its id (single node), the log level, and how it stops. */
   private static void node(JsonObject json) {
     ConfigValues.stringOf(json, "id", "");
     logLevel(json);
+    ProcessStop.Timing.from(json);
   }
 
   /** node.logLevel as a java.util.logging level (SEVERE, WARNING, INFO, FINE …). */

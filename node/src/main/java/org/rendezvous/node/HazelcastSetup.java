@@ -21,6 +21,11 @@ final class HazelcastSetup {
     hz.setProperty("hazelcast.logging.type", "jdk");
     // The node's own SIGTERM handling leaves the cluster after undeploying the verticles.
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+    // Leaving waits for the partitions' backups to be safe, by default up to 10 minutes; a node's whole stop has
+    // node.stopTimeoutSeconds (30 s by default), so the leave gets at most 20 s of it.
+    if (hz.getProperty("hazelcast.graceful.shutdown.max.wait") == null) {
+      hz.setProperty("hazelcast.graceful.shutdown.max.wait", "20");
+    }
     hz.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(c.waitBeforeJoinSeconds()));
     hz.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(c.heartbeatSeconds()));
     hz.setProperty("hazelcast.max.no.heartbeat.seconds", Integer.toString(c.maxNoHeartbeatSeconds()));

@@ -5,10 +5,8 @@ import org.rendezvous.common.ConfigValues;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -43,78 +41,56 @@ public final class Main {
       }
     }
     JsonObject config;
+    ProcessStop.Timing stopTiming;
     try {
       config = ConfigLoader.load(configFile, System.getenv(), System.getProperties());
+      if (cluster) {
+        ConfigLoader.set(config, "cluster", "enabled", true);
+      }
       LogFormat.install(ConfigCheck.logLevel(ConfigValues.section(config, "node")));
+      ConfigCheck.unknownKeys(config, System.getenv()); // every value checked before anything is logged or started
+      stopTiming = ProcessStop.Timing.from(ConfigValues.section(config, "node"));
     } catch (IOException | IllegalArgumentException e) {
       configError(e);
       return;
     }
-    if (cluster) {
-      ConfigLoader.set(config, "cluster", "enabled", true);
-    }
-    RendezvousNode node;
+    ProcessStop stop = new ProcessStop(stopTiming);
+    // Both before the start: a SIGTERM while starting (a pod deleted early) still stops the node gracefully.
+    Runtime.getRuntime().addShutdownHook(new Thread(stop::stop, "rendezvous-shutdown"));
+    exitOnSigterm(stop, log);
+    log.info("starting" + (configFile == null ? "" : " with " + configFile));
     try {
       // each service has its own start limit (RendezvousNode.SERVICE_START_TIMEOUT_S); this one only ends a wait
       // that nothing else would end
-      node = RendezvousNode.start(config).toCompletionStage().toCompletableFuture()
-          .get(START_LIMIT_S, TimeUnit.SECONDS);
+      stop.started(RendezvousNode.start(config).toCompletionStage().toCompletableFuture()
+          .get(START_LIMIT_S, TimeUnit.SECONDS));
     } catch (TimeoutException e) {
+      stop.startFailed(e);
       log.severe("node failed to start: not ready within " + START_LIMIT_S + " s");
       System.exit(1);
-      return;
     } catch (Exception e) {
+      stop.startFailed(e);
       Throwable cause = e.getCause() != null ? e.getCause() : e;
       if (cause instanceof IllegalArgumentException) {
         configError(cause); // a bad setting: its message names it, no trace needed
       }
       log.log(Level.SEVERE, "node failed to start: " + cause.getMessage(), cause);
       System.exit(1);
-      return;
     }
-    AtomicBoolean stopping = new AtomicBoolean();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runnable shutdown = () -> {
-      if (!stopping.compareAndSet(false, true)) {
-        awaitStopped(stopped);
-        return;
-      }
-      log.info("shutting down");
-      node.stop().onComplete(ar -> stopped.countDown());
-      if (awaitStopped(stopped)) {
-        log.info("stopped cleanly");
-      } else {
-        log.warning("shutdown did not finish in 30 s");
-      }
-    };
-    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "rendezvous-shutdown"));
-    exitZeroOnSigterm(shutdown, log);
   }
 
   /** Longest wait for the node to start, past every service's own limit. */
   private static final long START_LIMIT_S = 6 * RendezvousNode.SERVICE_START_TIMEOUT_S;
 
-  private static boolean awaitStopped(CountDownLatch stopped) {
-    try {
-      return stopped.await(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
   /**
-   * SIGTERM is how a node is asked to stop (Kubernetes, systemd, cluster.sh): once it has stopped cleanly the
-   * process exits 0, not the JVM's 143 for a signal, which supervisors count as a failure. Other ways out
-   * (SIGINT, a second signal) still run the shutdown hook.
+   * SIGTERM is how a node is asked to stop (Kubernetes, systemd, cluster.sh): the process exits 0 once the node
+   * has stopped cleanly, not the JVM's 143 for a signal, which supervisors count as a failure, and 1 when the stop
+   * did not finish within its deadline. Other ways out (SIGINT, a second signal) still run the shutdown hook.
    */
-  private static void exitZeroOnSigterm(Runnable shutdown, Logger log) {
+  private static void exitOnSigterm(ProcessStop stop, Logger log) {
     try {
       sun.misc.Signal.handle(new sun.misc.Signal("TERM"), sig -> {
-        Thread t = new Thread(() -> {
-          shutdown.run();
-          System.exit(0);
-        }, "rendezvous-sigterm");
+        Thread t = new Thread(() -> System.exit(stop.stop() ? 0 : 1), "rendezvous-sigterm");
         t.start();
       });
     } catch (Throwable e) { // no jdk.unsupported, or the signal is reserved: the shutdown hook still stops the node

@@ -60,6 +60,10 @@ public final class RendezvousNode {
             + " listed in README.md, Configuration");
       }
       cluster = ClusterConfig.from(ConfigValues.section(config, "cluster"));
+      for (String key : ClusterConfig.ignoredWithConfigFile(ConfigValues.section(config, "cluster"))) {
+        LOG.warning("config cluster." + key + " is ignored: cluster.configFile " + cluster.configFile()
+            + " sets how members find each other");
+      }
       ops = OpsConfig.from(ConfigValues.section(config, "ops"));
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
@@ -98,7 +102,7 @@ public final class RendezvousNode {
   }
 
   /** Generous: the registry loads its SQLite file and catches up from a peer before it is started. */
-  static final long SERVICE_START_TIMEOUT_S = 300;
+  public static final long SERVICE_START_TIMEOUT_S = 300;
 
   private Future<RendezvousNode> deploy(JsonObject config, OpsConfig ops) {
     // The registry first: the UDP surfaces send to its addresses from their first datagram.
@@ -200,6 +204,11 @@ public final class RendezvousNode {
       return false;
     }
     return clusterManager == null || clusterManager.getHazelcastInstance().getLifecycleService().isRunning();
+  }
+
+  /** From now on the node is not ready (/health/ready answers 503), while every service goes on serving. */
+  public void beginStopping() {
+    stopping = true;
   }
 
   /** Undeploys every verticle (the registry flushes to SQLite), then leaves the cluster. */

@@ -22,7 +22,7 @@ class ConfigCheckTest {
 
   @Test
   void everyDocumentedKindOfSettingIsKnown() {
-    assertEquals(List.of(), unknown("{\"node\":{\"id\":\"n\",\"logLevel\":\"fine\"},\"ops\":{\"port\":0},"
+    assertEquals(List.of(), unknown("{\"node\":{\"id\":\"n\",\"logLevel\":\"fine\",\"drainSeconds\":5,\"stopTimeoutSeconds\":20},\"ops\":{\"port\":0},"
         + "\"registry\":{\"commitDelayMs\":20,\"httpRateLimitPerSecond\":5,\"maxPeers\":9},\"udp\":{\"port\":0},"
         + "\"lobby\":{\"port\":0},\"pairing\":{\"port\":0,\"waitTimeoutMs\":1000},\"ws\":{\"port\":0,\"jwtSecret\":\"\"},"
         + "\"cluster\":{\"enabled\":false,\"members\":[\"127.0.0.1:5701\"]}}"));
@@ -43,6 +43,16 @@ class ConfigCheckTest {
     assertEquals("ops.port must be 0..65535, got -1", problem("{\"ops\":{\"port\":-1}}"));
     assertTrue(problem("{\"node\":{\"logLevel\":\"VERBOSE\"}}").startsWith("config node.logLevel must be a java.util.logging level"));
     assertEquals("config registry must be an object of keys, got 5", problem("{\"registry\":5}"));
+    assertEquals("config node.drainSeconds must be 0..300, got -1", problem("{\"node\":{\"drainSeconds\":-1}}"));
+    assertEquals("config node.stopTimeoutSeconds must be 1..600, got 0", problem("{\"node\":{\"stopTimeoutSeconds\":0}}"));
     assertEquals(List.of(), unknown("{\"ops\":{\"port\":8080.0}}"), "a whole number written with .0 is fine");
+  }
+
+  @Test
+  void joinSettingsAConfigFileOverridesAreNamed() {
+    assertEquals(List.of("join", "serviceDns", "port"), ClusterConfig.ignoredWithConfigFile(new JsonObject(
+        "{\"configFile\":\"/etc/hz.xml\",\"join\":\"kubernetes\",\"serviceDns\":\"svc\",\"port\":5701,\"host\":\"10.0.0.1\"}")));
+    assertEquals(List.of(), ClusterConfig.ignoredWithConfigFile(new JsonObject("{\"join\":\"kubernetes\",\"serviceDns\":\"svc\"}")),
+        "without a config file they are the settings");
   }
 }

@@ -4,12 +4,14 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.testkit.FreePorts;
+import org.rendezvous.testkit.Poll;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,6 +51,38 @@ class MainTest {
         assertTrue(log.contains(" INFO "), log);
         assertFalse(log.contains(" WARNING ") || log.contains(" SEVERE "), log);
       }
+    }
+  }
+
+  @Test
+  void aSigtermFirstDrainsServingAsNotReadyThenStopsAndExitsZero() throws Exception {
+    try (NodeProcess n = new NodeProcess(Files.createDirectories(dir.resolve("drain")),
+        new JsonObject().put("node", new JsonObject().put("drainSeconds", 3)))) {
+      n.start();
+      long t0 = System.nanoTime();
+      CompletableFuture<Integer> exit = n.terminateLater();
+      Poll.until(2_000, "not ready once asked to stop", () -> n.readiness() == 503 ? true : null);
+      assertEquals(404, n.s2("GET", "/peer/nobody", null), "S2 still answers during the drain");
+      assertFalse(exit.isDone(), "still running during the drain");
+      assertEquals(0, exit.get(60, TimeUnit.SECONDS), n.log());
+      assertTrue(System.nanoTime() - t0 >= TimeUnit.SECONDS.toNanos(3), "not before the drain's end");
+      assertTrue(n.log().contains("draining for 3 s") && n.log().contains("stopped cleanly"), n.log());
+    }
+  }
+
+  @Test
+  void aSigtermWhileStartingStillStopsTheNodeGracefully() throws Exception {
+    // A clustered node waits before joining, so the signal lands while it starts.
+    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject().put("cluster",
+        new JsonObject().put("waitBeforeJoinSeconds", 4)));
+    try (NodeProcess n = nodes.get(0)) {
+      n.launch();
+      Poll.until(30_000, "the node starting", () -> n.log().contains(" starting") ? true : null);
+      int exit = n.terminateLater().get(90, TimeUnit.SECONDS);
+      String log = n.log();
+      assertEquals(0, exit, log);
+      assertTrue(log.indexOf(" ready: ") < log.indexOf("shutting down") && log.contains("stopped cleanly"),
+          "started, then stopped: " + log);
     }
   }
 

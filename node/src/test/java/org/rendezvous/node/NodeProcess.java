@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,11 +67,7 @@ final class NodeProcess implements AutoCloseable {
 
   /** Starts the JVM and waits until /health/ready answers 200. */
   void start() throws Exception {
-    starts++;
-    ProcessBuilder pb = new ProcessBuilder(command(configFile))
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("node-" + starts + ".log").toFile());
-    process = pb.start();
+    launch();
     HttpClient http = HttpClient.newHttpClient();
     try {
       awaitReady(http);
@@ -83,6 +80,15 @@ final class NodeProcess implements AutoCloseable {
   }
 
   /** The command line of a node process run from this test's class path with {@code configFile}. */
+  /** Starts the JVM, without waiting for anything. */
+  void launch() throws IOException {
+    starts++;
+    ProcessBuilder pb = new ProcessBuilder(command(configFile))
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("node-" + starts + ".log").toFile());
+    process = pb.start();
+  }
+
   static List<String> command(Path configFile) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
@@ -114,6 +120,22 @@ final class NodeProcess implements AutoCloseable {
       throw new AssertionError("node did not stop within 40 s of SIGTERM");
     }
     return process.exitValue();
+  }
+
+  /** SIGTERM without waiting: the process's exit code, once it exits. */
+  CompletableFuture<Integer> terminateLater() {
+    process.destroy();
+    return process.onExit().thenApply(Process::exitValue);
+  }
+
+  /** The status /health/ready answers now; -1 when nothing listens. */
+  int readiness() throws Exception {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/health/ready"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (java.net.ConnectException refused) {
+      return -1;
+    }
   }
 
   /** SIGKILL: no shutdown hook runs. */
