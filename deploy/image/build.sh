@@ -13,6 +13,10 @@ TAG=${IMAGE_TAG:-} # a tag given in the environment (e.g. the commit) wins over 
 # shellcheck source=image.env
 source "$HERE/image.env"
 IMAGE_TAG=${TAG:-$IMAGE_TAG}
+if ! [[ $IMAGE_TAG =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
+  echo "build.sh: IMAGE_TAG '$IMAGE_TAG' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})" >&2
+  exit 2
+fi
 JAR=${JAR:-$ROOT/node/target/rendezvous.jar}
 OUT=${OUT:-$HERE/target}
 JDK=${JDK:-$(dirname "$(dirname "$(readlink -f "$(command -v jlink)")")")}

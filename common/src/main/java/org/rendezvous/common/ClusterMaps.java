@@ -30,11 +30,13 @@ public final class ClusterMaps {
       String prefix, String suffix) {
     if (((VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager hz) {
       IMap<String, String> imap = hz.getHazelcastInstance().getMap(name);
-      String pattern = likeLiteral(prefix) + "%" + likeLiteral(suffix);
+      String pattern = likeFilter(prefix) + "%" + likeFilter(suffix);
       return vertx.executeBlocking(() -> {
         Map<String, String> out = new HashMap<>();
         for (Map.Entry<String, String> e : imap.entrySet(Predicates.like("this", pattern))) {
-          out.put(e.getKey(), e.getValue());
+          if (matches(e.getValue(), prefix, suffix)) {
+            out.put(e.getKey(), e.getValue());
+          }
         }
         return out;
       }, false);
@@ -42,7 +44,7 @@ public final class ClusterMaps {
     return map.entries().map(all -> {
       Map<String, String> out = new HashMap<>();
       all.forEach((k, v) -> {
-        if (v.length() >= prefix.length() + suffix.length() && v.startsWith(prefix) && v.endsWith(suffix)) {
+        if (matches(v, prefix, suffix)) {
           out.put(k, v);
         }
       });
@@ -50,15 +52,20 @@ public final class ClusterMaps {
     });
   }
 
-  /** {@code text} as a LIKE pattern that matches only itself: its wildcards and the escape character escaped. */
-  static String likeLiteral(String text) {
+  private static boolean matches(String value, String prefix, String suffix) {
+    return value.length() >= prefix.length() + suffix.length() && value.startsWith(prefix) && value.endsWith(suffix);
+  }
+
+  /**
+   * {@code text} as a LIKE pattern that matches at least itself: Hazelcast's LIKE escapes {@code %} and {@code _}
+   * but has no escape for a backslash before them, so each of the three becomes {@code _} (any one character) and
+   * the exact check is made here on what comes back.
+   */
+  static String likeFilter(String text) {
     StringBuilder b = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == '%' || c == '_' || c == '\\') {
-        b.append('\\');
-      }
-      b.append(c);
+      b.append(c == '%' || c == '_' || c == '\\' ? '_' : c);
     }
     return b.toString();
   }

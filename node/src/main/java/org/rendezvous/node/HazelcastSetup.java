@@ -14,7 +14,9 @@ final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
-  static Config build(ClusterConfig c) throws FileNotFoundException {
+  private static final String GRACEFUL_LEAVE = "hazelcast.graceful.shutdown.max.wait";
+
+  static Config build(ClusterConfig c, long stopTimeoutSeconds) throws FileNotFoundException {
     Config hz = c.configFile().isBlank() ? ConfigUtil.loadConfig() : new FileSystemXmlConfig(c.configFile());
     hz.setClusterName(c.name());
     hz.setProperty("hazelcast.phone.home.enabled", "false");
@@ -22,9 +24,10 @@ final class HazelcastSetup {
     // The node's own SIGTERM handling leaves the cluster after undeploying the verticles.
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     // Leaving waits for the partitions' backups to be safe, by default up to 10 minutes; a node's whole stop has
-    // node.stopTimeoutSeconds (30 s by default), so the leave gets at most 20 s of it.
-    if (hz.getProperty("hazelcast.graceful.shutdown.max.wait") == null) {
-      hz.setProperty("hazelcast.graceful.shutdown.max.wait", "20");
+    // node.stopTimeoutSeconds, so the leave gets that less 10 s for undeploying and the SQLite flush (a config
+    // file's or a system property's own value wins).
+    if (hz.getProperty(GRACEFUL_LEAVE) == null && System.getProperty(GRACEFUL_LEAVE) == null) {
+      hz.setProperty(GRACEFUL_LEAVE, Long.toString(Math.max(1, stopTimeoutSeconds - 10)));
     }
     hz.setProperty("hazelcast.wait.seconds.before.join", Integer.toString(c.waitBeforeJoinSeconds()));
     hz.setProperty("hazelcast.heartbeat.interval.seconds", Integer.toString(c.heartbeatSeconds()));

@@ -64,19 +64,22 @@ final class ProcessStop {
       begun = true;
       deadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timing.drainMs() + timing.stopTimeoutMs());
     }
+    // A start still under way when the stop is asked for counts against the same deadline; such a node skips the
+    // drain (it was never ready), which leaves it the drain's time on top of node.stopTimeoutSeconds.
     try {
+      boolean wasReady = started.isDone();
       RendezvousNode node;
       try {
         node = started.get(remainingNanos(), TimeUnit.NANOSECONDS);
       } catch (ExecutionException e) {
-        clean = true; // it never started: nothing is held
-        return true;
+        return false; // it never started: nothing to stop, and not a clean run either
       } catch (TimeoutException e) {
         LOG.warning("asked to stop while starting, and the start did not finish in time");
         return false;
       }
       LOG.info("shutting down");
-      if (timing.drainMs() > 0) {
+      // A node asked to stop before it was ready never had clients sent to it: nothing to drain.
+      if (wasReady && timing.drainMs() > 0) {
         node.beginStopping(); // /health/ready answers 503 from now on
         LOG.info("draining for " + timing.drainMs() / 1000 + " s: not ready, still serving");
         Thread.sleep(timing.drainMs()); // the drain is a period of time, not a wait for an event

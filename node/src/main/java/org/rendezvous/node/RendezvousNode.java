@@ -73,7 +73,8 @@ public final class RendezvousNode {
     HazelcastClusterManager manager = null;
     if (cluster.enabled()) {
       try {
-        manager = new HazelcastClusterManager(HazelcastSetup.build(cluster));
+        long stopTimeoutSeconds = ProcessStop.Timing.from(ConfigValues.section(config, "node")).stopTimeoutMs() / 1000;
+        manager = new HazelcastClusterManager(HazelcastSetup.build(cluster, stopTimeoutSeconds));
       } catch (Exception e) {
         return Future.failedFuture(e);
       }

@@ -44,11 +44,12 @@ class ClusterMapsTest {
     }
   }
 
-  /** Values shaped as the pairing keys' {@code serial@node} and the lobby names' {@code node#n}, with LIKE wildcards in node ids. */
+  /** Values shaped as the pairing keys' {@code serial@node} and the lobby names' {@code node#n}, with LIKE's special characters in node ids. */
   private static void fill(AsyncMap<String, String> map) throws Exception {
-    Map<String, String> entries = Map.of(
-        "k1", "1@node_a", "k2", "2@nodeXa", "k3", "3@node_a", "k4", "4@%", "k5", "5@node_a ",
-        "s1", "node_a#1", "s2", "nodeXa#2", "s3", "node_a#3", "s4", "#4", "s5", "x" + "node_a#5");
+    Map<String, String> entries = Map.ofEntries(
+        Map.entry("k1", "1@node_a"), Map.entry("k2", "2@nodeXa"), Map.entry("k3", "3@node_a"), Map.entry("k4", "4@%"),
+        Map.entry("k5", "5@node_a "), Map.entry("s1", "node_a#1"), Map.entry("s2", "nodeXa#2"), Map.entry("s3", "node_a#3"),
+        Map.entry("s4", "#4"), Map.entry("s5", "xnode_a#5"), Map.entry("b1", "1@a\\b"), Map.entry("b2", "a\\%#2"));
     for (Map.Entry<String, String> e : entries.entrySet()) {
       await(map.put(e.getKey(), e.getValue()));
     }
@@ -59,6 +60,9 @@ class ClusterMapsTest {
     assertEquals(Map.of("k4", "4@%"), await(ClusterMaps.entriesByValue(vertx, MAP, map, "", "@%")));
     assertEquals(Map.of("s1", "node_a#1", "s3", "node_a#3"), await(ClusterMaps.entriesByValue(vertx, MAP, map, "node_a#", "")));
     assertEquals(Map.of(), await(ClusterMaps.entriesByValue(vertx, MAP, map, "nobody#", "")));
+    assertEquals(Map.of("b1", "1@a\\b"), await(ClusterMaps.entriesByValue(vertx, MAP, map, "", "@a\\b")), "a backslash");
+    assertEquals(Map.of("b2", "a\\%#2"), await(ClusterMaps.entriesByValue(vertx, MAP, map, "a\\%#", "")),
+        "a backslash before a wildcard character");
   }
 
   private static <T> T await(Future<T> f) throws Exception {

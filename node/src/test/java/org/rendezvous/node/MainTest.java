@@ -42,14 +42,18 @@ class MainTest {
   }
 
   @Test
-  void membersOfAHealthyClusterStartWithoutAWarning() throws Exception {
+  void membersOfAHealthyClusterStartWithoutTheWarningsOfAMisconfiguredOne() throws Exception {
     List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject());
     try (NodeProcess a = nodes.get(0); NodeProcess b = nodes.get(1)) {
       NodeProcess.startCluster(a, b);
       for (NodeProcess n : nodes) {
         String log = n.log();
-        assertTrue(log.contains(" INFO "), log);
-        assertFalse(log.contains(" WARNING ") || log.contains(" SEVERE "), log);
+        assertTrue(log.contains(" ready: "), log);
+        // Warnings of a slow machine (a blocked thread, a late heartbeat) may come and go; these would come every time.
+        for (String everyStart : List.of("CP Subsystem is not enabled", "without proper access to required Java packages",
+            "is not a setting of this version", " SEVERE ")) {
+          assertFalse(log.contains(everyStart), everyStart + " in\n" + log);
+        }
       }
     }
   }
@@ -57,24 +61,25 @@ class MainTest {
   @Test
   void aSigtermFirstDrainsServingAsNotReadyThenStopsAndExitsZero() throws Exception {
     try (NodeProcess n = new NodeProcess(Files.createDirectories(dir.resolve("drain")),
-        new JsonObject().put("node", new JsonObject().put("drainSeconds", 3)))) {
+        new JsonObject().put("node", new JsonObject().put("drainSeconds", 10)))) {
       n.start();
       long t0 = System.nanoTime();
       CompletableFuture<Integer> exit = n.terminateLater();
-      Poll.until(2_000, "not ready once asked to stop", () -> n.readiness() == 503 ? true : null);
+      Poll.until(5_000, "not ready once asked to stop", () -> n.readiness() == 503 ? true : null);
       assertEquals(404, n.s2("GET", "/peer/nobody", null), "S2 still answers during the drain");
       assertFalse(exit.isDone(), "still running during the drain");
-      assertEquals(0, exit.get(60, TimeUnit.SECONDS), n.log());
-      assertTrue(System.nanoTime() - t0 >= TimeUnit.SECONDS.toNanos(3), "not before the drain's end");
-      assertTrue(n.log().contains("draining for 3 s") && n.log().contains("stopped cleanly"), n.log());
+      assertEquals(0, exit.get(90, TimeUnit.SECONDS), n.log());
+      assertTrue(System.nanoTime() - t0 >= TimeUnit.SECONDS.toNanos(10), "not before the drain's end");
+      assertTrue(n.log().contains("draining for 10 s") && n.log().contains("stopped cleanly"), n.log());
     }
   }
 
   @Test
   void aSigtermWhileStartingStillStopsTheNodeGracefully() throws Exception {
     // A clustered node waits before joining, so the signal lands while it starts.
-    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject().put("cluster",
-        new JsonObject().put("waitBeforeJoinSeconds", 4)));
+    List<NodeProcess> nodes = NodeProcess.twoMembers(dir, new JsonObject()
+        .put("cluster", new JsonObject().put("waitBeforeJoinSeconds", 4))
+        .put("node", new JsonObject().put("drainSeconds", 30).put("stopTimeoutSeconds", 120)));
     try (NodeProcess n = nodes.get(0)) {
       n.launch();
       Poll.until(30_000, "the node starting", () -> n.log().contains(" starting") ? true : null);
@@ -83,6 +88,7 @@ class MainTest {
       assertEquals(0, exit, log);
       assertTrue(log.indexOf(" ready: ") < log.indexOf("shutting down") && log.contains("stopped cleanly"),
           "started, then stopped: " + log);
+      assertFalse(log.contains("draining"), "a node that was never ready has nothing to drain: " + log);
     }
   }
 

@@ -79,7 +79,6 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  /** The command line of a node process run from this test's class path with {@code configFile}. */
   /** Starts the JVM, without waiting for anything. */
   void launch() throws IOException {
     starts++;
@@ -89,6 +88,7 @@ final class NodeProcess implements AutoCloseable {
     process = pb.start();
   }
 
+  /** The command line of a node process run from this test's class path with {@code configFile}. */
   static List<String> command(Path configFile) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
