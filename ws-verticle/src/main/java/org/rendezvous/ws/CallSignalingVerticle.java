@@ -178,6 +178,7 @@ public final class CallSignalingVerticle extends VerticleBase {
     Buffer data = frame.binaryData();
     if (!frame.isContinuation()) {
       c.partial = null;
+      c.messageIsText = frame.isText();
     } else if (c.partial == null) {
       return; // a continuation of a message already refused
     }
@@ -191,7 +192,7 @@ public final class CallSignalingVerticle extends VerticleBase {
     if (frame.isFinal()) {
       Buffer message = c.partial == null ? data : c.partial.appendBuffer(data);
       c.partial = null;
-      hub.onMessage(c, message);
+      hub.onMessage(c, message, c.messageIsText);
     } else {
       c.partial = c.partial == null ? Buffer.buffer(size).appendBuffer(data) : c.partial.appendBuffer(data);
     }

@@ -16,6 +16,8 @@ final class Connection {
   boolean closed;
   /** The frames so far of a message sent in several. */
   Buffer partial;
+  /** Whether the message being received began with a text frame (its continuations carry no type of their own). */
+  boolean messageIsText;
   long lastPingNanos;
   /** When the unanswered ping was sent, 0 when none is outstanding. */
   long pingOutstandingSinceNanos;

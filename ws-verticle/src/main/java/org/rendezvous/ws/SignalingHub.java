@@ -20,6 +20,8 @@ import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.RetriedRequest;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -134,11 +136,34 @@ final class SignalingHub {
 
   // ---- client messages ----------------------------------------------------------------------
 
-  /** One whole client message, from a text or a binary frame (both must hold UTF-8 JSON). */
-  void onMessage(Connection c, Buffer data) {
+  /**
+   * One whole client message, from text or binary frames (both must hold UTF-8 JSON). A text message that is not
+   * UTF-8 breaks the WebSocket protocol itself (RFC 6455 8.1): the connection is closed with 1007, as the original
+   * server's WebSocket library does, before any JSON is read. The check runs only on a message the parser
+   * refused, so well-formed traffic pays nothing for it.
+   */
+  void onMessage(Connection c, Buffer data, boolean text) {
     long t0 = System.nanoTime(); // relay latency starts here
     if (admit(c, t0)) {
-      dispatch(c, parse(data), t0);
+      ClientMessage m = parse(data);
+      if (text && m instanceof ClientMessage.Invalid && !isUtf8(data)) {
+        metrics.protocolErrors.inc();
+        c.socket.close(INVALID_TEXT, "invalid UTF-8 in a text message");
+        return;
+      }
+      dispatch(c, m, t0);
+    }
+  }
+
+  private static final short INVALID_TEXT = 1007;
+
+  private static boolean isUtf8(Buffer data) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data.getBytes()));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
     }
   }
 

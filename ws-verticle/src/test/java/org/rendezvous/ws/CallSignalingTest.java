@@ -18,6 +18,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalDateTime;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -283,6 +284,41 @@ class CallSignalingTest {
       a.sendBinary(new byte[] {'{', '"', (byte) 0xff, '"', ':', '1', '}'});
       assertEquals("Invalid JSON", a.next("error").getString("message"), "binary frames must be UTF-8");
       assertEquals("registered", a.register("after-bad-input", "1").getString("type"));
+    }
+  }
+
+  @Test
+  void aTextMessageThatIsNotUtf8ClosesTheConnectionWith1007() throws Exception {
+    long before = metric("rendezvous_ws_protocol_errors_total");
+    // Bytes no UTF-8 decoder takes: a stray continuation byte, an overlong '/', a surrogate in UTF-8 form.
+    for (byte[] bad : List.of(new byte[] {'{', '"', (byte) 0x80, '"', ':', '1', '}'},
+        new byte[] {'{', '"', (byte) 0xc0, (byte) 0xaf, '"', ':', '1', '}'},
+        new byte[] {'{', '"', (byte) 0xed, (byte) 0xa0, (byte) 0x80, '"', ':', '1', '}'})) {
+      try (SilentWsClient raw = new SilentWsClient(port)) {
+        raw.sendTextBytes(bad);
+        assertEquals(1007, raw.awaitCloseCode(), Arrays.toString(bad));
+      }
+    }
+    assertEquals(3, metric("rendezvous_ws_protocol_errors_total") - before);
+    // Inside a value the server passes on untouched, too: the target never gets bytes that are not UTF-8.
+    try (WsTestClient target = connect(); SilentWsClient raw = new SilentWsClient(port)) {
+      target.register("utf8-target", "1");
+      raw.sendText("{\"type\":\"register\",\"username\":\"utf8-sender\",\"user_id\":\"2\"}");
+      target.awaitList("utf8-target", "utf8-sender");
+      byte[] head = "{\"type\":\"offer\",\"target_username\":\"utf8-target\",\"data\":\"".getBytes(StandardCharsets.UTF_8);
+      byte[] offer = Arrays.copyOf(head, head.length + 4);
+      offer[head.length] = (byte) 0xc0;
+      offer[head.length + 1] = (byte) 0xaf;
+      offer[head.length + 2] = '"';
+      offer[head.length + 3] = '}';
+      raw.sendTextBytes(offer);
+      assertEquals(1007, raw.awaitCloseCode());
+      target.send("{\"type\":\"call_request\",\"target_username\":\"nobody-here\"}");
+      assertEquals("User not found or offline", target.nextSkippingLists("error").getString("message"),
+          "the next frame the target gets is its own reply, not the offer");
+    }
+    try (WsTestClient a = connect()) {
+      assertEquals("registered", a.register("after-bad-text", "1").getString("type"), "the server carries on");
     }
   }
 

@@ -43,19 +43,23 @@ final class SilentWsClient implements AutoCloseable {
 
   /** Sends one masked text frame (clients must mask). */
   void sendText(String text) throws IOException {
-    sendFrame(0x81, text);
+    sendFrame(0x81, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Sends {@code payload} as one text frame as it is, UTF-8 or not. */
+  void sendTextBytes(byte[] payload) throws IOException {
+    sendFrame(0x81, payload);
   }
 
   /** Sends {@code parts} as one text message in several frames. */
   void sendFragmented(String... parts) throws IOException {
     for (int i = 0; i < parts.length; i++) {
       int opcode = i == 0 ? 0x1 : 0x0;
-      sendFrame((i == parts.length - 1 ? 0x80 : 0) | opcode, parts[i]);
+      sendFrame((i == parts.length - 1 ? 0x80 : 0) | opcode, parts[i].getBytes(StandardCharsets.UTF_8));
     }
   }
 
-  private void sendFrame(int firstByte, String text) throws IOException {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+  private void sendFrame(int firstByte, byte[] payload) throws IOException {
     if (payload.length > 65_535) {
       throw new IllegalArgumentException("frames up to 64 KiB only");
     }
