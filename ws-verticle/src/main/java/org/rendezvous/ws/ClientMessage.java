@@ -46,8 +46,12 @@ public sealed interface ClientMessage {
   record NotObject() implements ClientMessage {
   }
 
-  /** Not JSON at all (or not UTF-8). */
+  /** Not JSON at all. */
   record Invalid() implements ClientMessage {
+  }
+
+  /** Bytes that are not UTF-8: not JSON either, and in a text message a break of the WebSocket protocol. */
+  record NotUtf8() implements ClientMessage {
   }
 
   /** The three WebRTC messages relayed with their data. */

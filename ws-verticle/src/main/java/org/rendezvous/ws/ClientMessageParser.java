@@ -62,7 +62,7 @@ public final class ClientMessageParser {
           .decode(ByteBuffer.wrap(utf8, offset, length)).toString();
       return parse(text);
     } catch (CharacterCodingException e) {
-      return new ClientMessage.Invalid();
+      return new ClientMessage.NotUtf8();
     }
   }
 

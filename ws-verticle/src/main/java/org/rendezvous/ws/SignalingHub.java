@@ -20,8 +20,6 @@ import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.RetriedRequest;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -55,6 +53,8 @@ final class SignalingHub {
   /** Fetching a rejoined member's users: 60 attempts, 500 ms apart. */
   private static final int REJOIN_FETCH_ATTEMPTS = 60;
   private static final long REJOIN_FETCH_RETRY_MS = 500;
+  /** Close code of a text message that is not UTF-8 (RFC 6455 7.4.1: inconsistent data). */
+  private static final short INVALID_TEXT = 1007;
   private static final int HOLD_ATTEMPTS = 5;
   /** A retried call_request whose caller left meanwhile: not sent, and nobody to tell. */
   private static final VertxException CALLER_GONE = new VertxException("the caller left", true);
@@ -139,31 +139,18 @@ final class SignalingHub {
   /**
    * One whole client message, from text or binary frames (both must hold UTF-8 JSON). A text message that is not
    * UTF-8 breaks the WebSocket protocol itself (RFC 6455 8.1): the connection is closed with 1007, as the original
-   * server's WebSocket library does, before any JSON is read. The check runs only on a message the parser
-   * refused, so well-formed traffic pays nothing for it.
+   * server's WebSocket library does; a binary one is only invalid JSON.
    */
   void onMessage(Connection c, Buffer data, boolean text) {
     long t0 = System.nanoTime(); // relay latency starts here
     if (admit(c, t0)) {
       ClientMessage m = parse(data);
-      if (text && m instanceof ClientMessage.Invalid && !isUtf8(data)) {
+      if (text && m instanceof ClientMessage.NotUtf8) {
         metrics.protocolErrors.inc();
         c.socket.close(INVALID_TEXT, "invalid UTF-8 in a text message");
         return;
       }
       dispatch(c, m, t0);
-    }
-  }
-
-  private static final short INVALID_TEXT = 1007;
-
-  private static boolean isUtf8(Buffer data) {
-    try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(data.getBytes()));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
     }
   }
 
@@ -200,7 +187,7 @@ final class SignalingHub {
     } else if (m instanceof ClientMessage.CallEnded e) {
       metrics.received("call_ended");
       callEnded(c, e.target(), t0);
-    } else if (m instanceof ClientMessage.Invalid) {
+    } else if (m instanceof ClientMessage.Invalid || m instanceof ClientMessage.NotUtf8) {
       metrics.received("invalid_json");
       replyError(c, ServerMessages.INVALID_JSON);
     } else if (m instanceof ClientMessage.NotObject) {

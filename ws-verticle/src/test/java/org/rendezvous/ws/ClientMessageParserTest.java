@@ -143,7 +143,17 @@ class ClientMessageParserTest {
 
   @Test
   void binaryInputMustBeUtf8() {
-    assertInstanceOf(ClientMessage.Invalid.class, ClientMessageParser.parse(new byte[] {'{', '"', (byte) 0xc3, '"', ':', '1', '}'}));
+    assertInstanceOf(ClientMessage.NotUtf8.class, ClientMessageParser.parse(new byte[] {'{', '"', (byte) 0xc3, '"', ':', '1', '}'}));
+    // Forms a lenient decoder lets through: overlong, a surrogate, past U+10FFFF.
+    for (byte[] bad : new byte[][] {{(byte) 0xc0, (byte) 0xaf}, {(byte) 0xed, (byte) 0xa0, (byte) 0x80},
+        {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80}}) {
+      byte[] message = new byte[bad.length + 10];
+      System.arraycopy("{\"data\":\"".getBytes(StandardCharsets.US_ASCII), 0, message, 0, 9);
+      System.arraycopy(bad, 0, message, 9, bad.length);
+      message[message.length - 1] = '}';
+      message[message.length - 2] = '"';
+      assertInstanceOf(ClientMessage.NotUtf8.class, ClientMessageParser.parse(message), java.util.Arrays.toString(message));
+    }
     assertEquals(new ClientMessage.CallRequest("Jos\u00e9"),
         ClientMessageParser.parse("{\"type\":\"call_request\",\"target_username\":\"Jos\u00e9\"}".getBytes(StandardCharsets.UTF_8)));
   }
