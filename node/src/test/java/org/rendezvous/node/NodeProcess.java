@@ -103,14 +103,18 @@ final class NodeProcess implements AutoCloseable {
   }
 
   private void awaitReady(HttpClient http) throws Exception {
-    Poll.until(60_000, "node process ready", () -> {
+    // false ends the wait at once when the process has exited (an exception would only be retried until the deadline)
+    boolean ready = Poll.until(60_000, "node process ready", () -> {
       if (!process.isAlive()) {
-        throw new IllegalStateException("node exited: " + Files.readString(dir.resolve("node-" + starts + ".log")));
+        return false;
       }
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/health/ready"))
           .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? true : null;
     });
+    if (!ready) {
+      throw new AssertionError("node exited with " + process.exitValue() + " before it was ready");
+    }
   }
 
   /** SIGTERM, and the exit code once it has stopped. */

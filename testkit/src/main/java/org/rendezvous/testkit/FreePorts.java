@@ -1,5 +1,6 @@
 package org.rendezvous.testkit;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -84,11 +85,14 @@ public final class FreePorts {
     }
   }
 
-  /** The first port of the kernel's ephemeral range (Linux), or Linux's default when it cannot be read. */
-  private static int ephemeralLow() {
-    try {
-      String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
-      return Integer.parseInt(range.split("\\s+")[0]);
+  /**
+   * The first port of the kernel's ephemeral range (Linux), or Linux's default when it cannot be read. Read line
+   * by line: a /proc file reports a size of 0, and Files.readString then returned its first byte only ("3"),
+   * which put every port this class handed out inside the ephemeral range.
+   */
+  static int ephemeralLow() {
+    try (BufferedReader r = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      return Integer.parseInt(r.readLine().trim().split("\\s+")[0]);
     } catch (IOException | RuntimeException e) {
       return 32_768;
     }
