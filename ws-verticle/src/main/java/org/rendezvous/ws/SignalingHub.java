@@ -419,7 +419,7 @@ final class SignalingHub {
     // Another node's clock only shares wall time with this one: the arrival goes as epoch microseconds.
     long arrivedMicros = epochMicros() - (System.nanoTime() - t0) / 1_000;
     DeliveryOptions o = new DeliveryOptions().addHeader(UserDirectory.KIND, kind)
-        .addHeader(UserDirectory.SENT_MICROS, Long.toString(arrivedMicros));
+        .addHeader(UserDirectory.SENT_MICROS, Long.toString(arrivedMicros)).addHeader(UserDirectory.FROM, nodeId);
     if (call != null) {
       o.addHeader(UserDirectory.CALL, call).addHeader(UserDirectory.PEER, peer);
     }
@@ -431,6 +431,14 @@ final class SignalingHub {
     if (c.closed || c.user == null || !username.equals(c.user.username())) {
       metrics.dropped("unknown_target");
       m.fail(404, "offline");
+      return;
+    }
+    String from = m.headers().get(UserDirectory.FROM);
+    if (from != null && deadNodes.contains(from)) {
+      // A node this one has taken for dead may still reach it over the bus (its cluster member stopped, its
+      // process did not): what it says about calls and users was settled here when it left.
+      metrics.dropped("departed_node");
+      m.fail(410, "sender's node left the cluster");
       return;
     }
     String call = m.headers().get(UserDirectory.CALL);

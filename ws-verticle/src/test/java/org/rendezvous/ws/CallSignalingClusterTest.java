@@ -279,7 +279,7 @@ class CallSignalingClusterTest {
   void aMemberClosingMidCallEndsTheCallAndFreesItsNames() throws Exception {
     List<Vertx> pair = freshCluster();
     try {
-      assertNodeLossSeenBySurvivor(pair, () -> ClusterTestKit.close(pair.get(1)));
+      assertNodeLossSeenBySurvivor(pair, () -> ClusterTestKit.close(pair.get(1)), false);
     } finally {
       ClusterTestKit.close(pair.get(0));
     }
@@ -291,18 +291,35 @@ class CallSignalingClusterTest {
     try {
       // Hazelcast stops dead: no verticle stop() runs, the survivor only learns of it from membership.
       assertNodeLossSeenBySurvivor(pair, () -> ((HazelcastClusterManager) ((VertxInternal) pair.get(1)).clusterManager())
-          .getHazelcastInstance().getLifecycleService().terminate());
+          .getHazelcastInstance().getLifecycleService().terminate(), true);
     } finally {
       ClusterTestKit.close(pair.get(0));
       pair.get(1).close();
     }
   }
 
+  /**
+   * A relay the dead node's process sends after its cluster member stopped (its bus connection may outlive it) is
+   * dropped: the call it ends was ended here when the node left, so alice must not hear call_ended twice.
+   */
+  private static void assertRelayFromTheDeadNodeDropped(Vertx survivor, String doomedId) throws Exception {
+    long fromDeparted = Metrics.of(survivor).value("rendezvous_ws_messages_dropped_total", "reason", "departed_node");
+    survivor.eventBus().send(UserDirectory.USER_PREFIX + "n-alice", "{\"type\": \"call_ended\", \"from_username\": \"n-bob\"}",
+        new DeliveryOptions().addHeader(UserDirectory.KIND, "call_ended").addHeader(UserDirectory.FROM, doomedId)
+            .addHeader(UserDirectory.CALL, UserDirectory.CALL_STOP).addHeader(UserDirectory.PEER, "n-bob"));
+    Poll.until(5_000, "the dead node's relay dropped", () -> Metrics.of(survivor)
+        .value("rendezvous_ws_messages_dropped_total", "reason", "departed_node") == fromDeparted + 1 ? true : null);
+  }
+
   private interface Action {
     void run() throws Exception;
   }
 
-  private static void assertNodeLossSeenBySurvivor(List<Vertx> pair, Action kill) throws Exception {
+  /**
+   * {@code crashed}: the dead node's process lives on without its cluster member, so the survivor learned of the loss
+   * from membership alone, and that node's bus connection may still deliver what it sends.
+   */
+  private static void assertNodeLossSeenBySurvivor(List<Vertx> pair, Action kill, boolean crashed) throws Exception {
     int survivorPort = BoundPorts.of(pair.get(0), CallSignalingVerticle.LISTENER);
     int doomedPort = BoundPorts.of(pair.get(1), CallSignalingVerticle.LISTENER);
     try (WsTestClient alice = WsTestClient.connect(ws, survivorPort); WsTestClient bob = WsTestClient.connect(ws, doomedPort);
@@ -321,6 +338,9 @@ class CallSignalingClusterTest {
       pair.get(0).eventBus().publish(UserDirectory.USERS_CHANGED,
           UserDirectory.event("join", new OnlineUser("n-ghost", "\"9\"", doomedId, nextSeq(pair.get(0)))),
           new DeliveryOptions().addHeader(UserDirectory.FROM, doomedId));
+      if (crashed) {
+        assertRelayFromTheDeadNodeDropped(pair.get(0), doomedId);
+      }
       try (WsTestClient bobAgain = WsTestClient.connect(ws, survivorPort); WsTestClient daveAgain = WsTestClient.connect(ws, survivorPort)) {
         assertEquals("n-bob", bobAgain.register("n-bob", "2b").getString("username"), "the dead node's names are free");
         assertEquals("n-dave", daveAgain.register("n-dave", "3b").getString("username"));

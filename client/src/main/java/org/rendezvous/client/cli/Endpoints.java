@@ -12,6 +12,15 @@ final class Endpoints {
   }
 
   static InetSocketAddress udp(String server, int defaultPort) throws UnknownHostException {
+    HostPort hp = hostPort(server, defaultPort);
+    return new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port());
+  }
+
+  /** A server's host (without brackets) and port, checked but not resolved. */
+  private record HostPort(String host, int port) {
+  }
+
+  private static HostPort hostPort(String server, int defaultPort) {
     String host = server;
     String port = null;
     if (server.startsWith("[")) {
@@ -39,11 +48,18 @@ final class Endpoints {
         throw notAnEndpoint(server);
       }
     }
-    return new InetSocketAddress(InetAddress.getByName(host), p);
+    return new HostPort(host, p);
   }
 
-  private static IllegalArgumentException notAnEndpoint(String server) {
-    return new IllegalArgumentException("'" + server + "' is not a server like host, host:port or [IPv6]:port");
+  private static NotAServer notAnEndpoint(String server) {
+    return new NotAServer("'" + server + "' is not a server like host, host:port or [IPv6]:port");
+  }
+
+  /** A SERVER argument that is not one: a bad argument (exit 2, with the usage), not a failure to reach a server. */
+  static final class NotAServer extends IllegalArgumentException {
+    NotAServer(String message) {
+      super(message);
+    }
   }
 
   /** The S2 registry's base URL: {@code http(s)://…} as given, {@code host} or {@code host:port} over http. */
@@ -56,10 +72,8 @@ final class Endpoints {
 
   /** {@code host:port} from {@code host}, {@code host:port}, {@code [IPv6]}, {@code [IPv6]:port} or a bare IPv6 address. */
   private static String authority(String server, int defaultPort) {
-    boolean bareIpv6 = !server.startsWith("[") && server.indexOf(':') != server.lastIndexOf(':');
-    boolean hasPort = server.startsWith("[") ? server.lastIndexOf(':') > server.indexOf(']')
-        : !bareIpv6 && server.indexOf(':') >= 0;
-    return (bareIpv6 ? "[" + server + "]" : server) + (hasPort ? "" : ":" + defaultPort);
+    HostPort hp = hostPort(server, defaultPort);
+    return (hp.host().indexOf(':') >= 0 ? "[" + hp.host() + "]" : hp.host()) + ":" + hp.port();
   }
 
   /** What went wrong, for the CLI's last line: the exception's message, or what its kind means when it has none. */

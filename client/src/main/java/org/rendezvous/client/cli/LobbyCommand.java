@@ -2,9 +2,12 @@ package org.rendezvous.client.cli;
 
 import org.rendezvous.client.LobbyClient;
 import org.rendezvous.client.PairingClient;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -24,6 +27,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "lobby", description = "Host or join an S4 lobby session, start it, then greet every other player directly.")
 final class LobbyCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "SERVER", description = "host or host:port (default port 57775)")
   String server;
@@ -52,8 +58,7 @@ final class LobbyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!role.equals("host") && !role.equals("join")) {
-      System.out.println("ROLE must be host or join, not " + role);
-      return RendezvousCli.ERROR;
+      throw new CommandLine.ParameterException(spec.commandLine(), "ROLE must be host or join, not " + role);
     }
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();

@@ -6,8 +6,10 @@ import org.rendezvous.client.TcpPuncher;
 import org.rendezvous.client.UdpPuncher;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,6 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 @Command(name = "pair", description = "Pair with a peer by a shared UUID (S1), punch UDP or TCP, then chat line by line.")
 final class PairCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
 
   private static final byte[] PING = "ping".getBytes(StandardCharsets.US_ASCII);
 
@@ -71,7 +76,7 @@ final class PairCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (uuid.isEmpty()) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "the UUID must not be empty (the server closes on an empty one)");
+      throw new CommandLine.ParameterException(spec.commandLine(), "the UUID must not be empty (the server closes on an empty one)");
     }
     long started = System.nanoTime();
     InetSocketAddress signal = Endpoints.udp(server, 7700);

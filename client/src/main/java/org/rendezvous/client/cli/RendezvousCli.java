@@ -54,6 +54,10 @@ public final class RendezvousCli {
         .registerConverter(Duration.class, RendezvousCli::duration)
         .setExecutionExceptionHandler((e, cmd, parsed) -> {
       cmd.getErr().println("error: " + Endpoints.describe(e));
+      if (e instanceof Endpoints.NotAServer) {
+        cmd.usage(cmd.getErr());
+        return CommandLine.ExitCode.USAGE;
+      }
       return ERROR;
     });
   }

@@ -23,6 +23,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -69,6 +70,18 @@ class CliEdgesTest {
   }
 
   @Test
+  void badArgumentsExitTwoWithTheUsage() {
+    for (String[] args : List.of(new String[] {"stun", "host:abc"}, new String[] {"list", "[::1]x"},
+        new String[] {"pair", "127.0.0.1:70000", "k"}, new String[] {"pair", "127.0.0.1", ""},
+        new String[] {"lobby", "127.0.0.1", "visit", "S", "N"}, new String[] {"chat", "--server", "h:x", "--username", "u",
+            "--peer-id", "p"})) {
+      Run r = cli(args);
+      assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
+      assertTrue(r.err().contains("Usage: rendezvous " + args[0]), String.join(" ", args) + ": " + r.err());
+    }
+  }
+
+  @Test
   void aPairingWaitOfZeroGivesUpAtOnce() throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       long t0 = System.nanoTime();
@@ -112,8 +125,9 @@ class CliEdgesTest {
       assertEquals("'" + bad + "' is not a server like host, host:port or [IPv6]:port", m);
     }
     Run r = cli("stun", "[::1");
-    assertEquals(RendezvousCli.ERROR, r.exit());
-    assertEquals("error: '[::1' is not a server like host, host:port or [IPv6]:port\n", r.err());
+    assertEquals(2, r.exit(), "a bad argument");
+    assertTrue(r.err().startsWith("error: '[::1' is not a server like host, host:port or [IPv6]:port\nUsage: rendezvous stun"),
+        r.err());
   }
 
   @Test
