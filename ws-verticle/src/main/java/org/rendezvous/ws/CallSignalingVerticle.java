@@ -172,7 +172,7 @@ public final class CallSignalingVerticle extends VerticleBase {
    * a longer message closes the connection with 1009, as the original did. Control frames are Vert.x's.
    */
   private void onFrame(Connection c, WebSocketFrame frame) {
-    if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
+    if (c.failed || !frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
       return;
     }
     Buffer data = frame.binaryData();
@@ -186,6 +186,7 @@ public final class CallSignalingVerticle extends VerticleBase {
     if (size > cfg.maxMessageBytes()) {
       c.partial = null;
       metrics.protocolErrors.inc();
+      c.failed = true;
       c.socket.close(MESSAGE_TOO_BIG, "message too big");
       return;
     }

@@ -18,6 +18,8 @@ final class Connection {
   Buffer partial;
   /** Whether the message being received began with a text frame (its continuations carry no type of their own). */
   boolean messageIsText;
+  /** Closed by the server for a protocol error (1007, 1009): nothing it sends after that is read (RFC 6455 7.1.7). */
+  boolean failed;
   long lastPingNanos;
   /** When the unanswered ping was sent, 0 when none is outstanding. */
   long pingOutstandingSinceNanos;

@@ -16,6 +16,7 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.rendezvous.common.Bounded;
+import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.DepartedNodes;
 import org.rendezvous.common.RetriedRequest;
 
@@ -147,6 +148,7 @@ final class SignalingHub {
       ClientMessage m = parse(data);
       if (text && m instanceof ClientMessage.NotUtf8) {
         metrics.protocolErrors.inc();
+        c.failed = true;
         c.socket.close(INVALID_TEXT, "invalid UTF-8 in a text message");
         return;
       }
@@ -434,9 +436,10 @@ final class SignalingHub {
       return;
     }
     String from = m.headers().get(UserDirectory.FROM);
-    if (from != null && deadNodes.contains(from)) {
+    if (from != null && deadNodes.contains(from) && !ClusterEvents.isMember(vertx, from, nodeId)) {
       // A node this one has taken for dead may still reach it over the bus (its cluster member stopped, its
-      // process did not): what it says about calls and users was settled here when it left.
+      // process did not): what it says about calls and users was settled here when it left. One that is a
+      // member again (a healed split whose join event has not been handled here yet) is heard.
       metrics.dropped("departed_node");
       m.fail(410, "sender's node left the cluster");
       return;

@@ -24,9 +24,10 @@ public final class UserDirectory {
    * A registered user's actor on its home node: prefix + username (SPEC §2 rule 2). Body: String,
    * a complete server message that the home node writes to that user's socket as it is. Headers:
    * {@link #KIND} (the message type, for metrics), {@link #SENT_MICROS}, {@link #FROM} (the sending node:
-   * a message from a node the receiver has taken for dead is dropped), and for messages that
-   * change call state {@link #CALL} and {@link #PEER}. call_request is sent as a request and
-   * answered with an empty reply once written; NO_HANDLERS means the user is offline.
+   * a message from a node the receiver has taken for dead, and that is not a member again, is dropped, and a
+   * request failed with 410), and for messages that change call state {@link #CALL} and {@link #PEER}.
+   * call_request is sent as a request and answered with an empty reply once written; NO_HANDLERS means the
+   * user is offline.
    */
   public static final String USER_PREFIX = "ws.user.";
   /**

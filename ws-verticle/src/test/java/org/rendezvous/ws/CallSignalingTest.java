@@ -300,6 +300,17 @@ class CallSignalingTest {
       }
     }
     assertEquals(3, metric("rendezvous_ws_protocol_errors_total") - before);
+    // What the client sends after such a message is not read (RFC 6455 7.1.7): a register right behind it is not made.
+    long registrations = metric("rendezvous_ws_registrations_total");
+    try (SilentWsClient raw = new SilentWsClient(port)) {
+      raw.sendTextBytes(new byte[] {'{', (byte) 0xff, '}'});
+      raw.sendText("{\"type\":\"register\",\"username\":\"behind-bad-text\",\"user_id\":\"1\"}");
+      assertEquals(1007, raw.awaitCloseCode());
+    }
+    try (WsTestClient later = connect()) {
+      later.register("after-the-bad-text", "2"); // handled after anything the closed connection sent
+    }
+    assertEquals(1, metric("rendezvous_ws_registrations_total") - registrations, "only the later client registered");
     // Inside a value the server passes on untouched, too: the target never gets bytes that are not UTF-8.
     try (WsTestClient target = connect(); SilentWsClient raw = new SilentWsClient(port)) {
       target.register("utf8-target", "1");

@@ -3,6 +3,7 @@ package org.rendezvous.client.cli;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 
 /** Parses the server arguments of the CLI: {@code host}, {@code host:port} or a URL. */
@@ -33,6 +34,8 @@ final class Endpoints {
     } else if (server.indexOf(':') >= 0 && server.indexOf(':') == server.lastIndexOf(':')) {
       host = server.substring(0, server.indexOf(':'));
       port = server.substring(server.indexOf(':') + 1);
+    } else if (server.indexOf(':') >= 0 && !isIpv6Literal(server)) {
+      throw notAnEndpoint(server); // two colons or more, and not an IPv6 address
     } // else a host name, an IPv4 address or a bare IPv6 address
     if (host.isEmpty()) {
       throw notAnEndpoint(server);
@@ -51,6 +54,15 @@ final class Endpoints {
     return new HostPort(host, p);
   }
 
+  /** Whether {@code text} is an IPv6 address; a text with a colon is only ever parsed as one, never looked up. */
+  private static boolean isIpv6Literal(String text) {
+    try {
+      return text.matches("[0-9A-Fa-f:.%A-Za-z_-]+") && InetAddress.getByName(text) instanceof java.net.Inet6Address;
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+
   private static NotAServer notAnEndpoint(String server) {
     return new NotAServer("'" + server + "' is not a server like host, host:port or [IPv6]:port");
   }
@@ -65,9 +77,24 @@ final class Endpoints {
   /** The S2 registry's base URL: {@code http(s)://…} as given, {@code host} or {@code host:port} over http. */
   static String http(String server, int defaultPort) {
     if (server.contains("://")) {
-      return server;
+      return checkedUrl(server, "http", "https").toString();
     }
     return "http://" + authority(server, defaultPort);
+  }
+
+  /** {@code server} as a URL with one of {@code schemes}, a host and, if any, a port 1..65535; else not a server. */
+  private static URI checkedUrl(String server, String... schemes) {
+    URI uri;
+    try {
+      uri = new URI(server);
+    } catch (URISyntaxException e) {
+      throw notAnEndpoint(server);
+    }
+    if (!java.util.List.of(schemes).contains(String.valueOf(uri.getScheme()).toLowerCase(java.util.Locale.ROOT))
+        || uri.getHost() == null || uri.getPort() == 0 || uri.getPort() > 65_535) {
+      throw notAnEndpoint(server);
+    }
+    return uri;
   }
 
   /** {@code host:port} from {@code host}, {@code host:port}, {@code [IPv6]}, {@code [IPv6]:port} or a bare IPv6 address. */
@@ -100,12 +127,12 @@ final class Endpoints {
     if (scheme < 0) {
       return URI.create("ws://" + authority(server, defaultPort) + "/");
     }
-    String name = server.substring(0, scheme);
+    URI uri = checkedUrl(server, "ws", "wss", "http", "https");
     String rest = server.substring(scheme);
-    return switch (name) {
+    return switch (uri.getScheme().toLowerCase(java.util.Locale.ROOT)) {
       case "http" -> URI.create("ws" + rest);
       case "https" -> URI.create("wss" + rest);
-      default -> URI.create(server);
+      default -> uri;
     };
   }
 

@@ -74,7 +74,9 @@ class CliEdgesTest {
     for (String[] args : List.of(new String[] {"stun", "host:abc"}, new String[] {"list", "[::1]x"},
         new String[] {"pair", "127.0.0.1:70000", "k"}, new String[] {"pair", "127.0.0.1", ""},
         new String[] {"lobby", "127.0.0.1", "visit", "S", "N"}, new String[] {"chat", "--server", "h:x", "--username", "u",
-            "--peer-id", "p"})) {
+            "--peer-id", "p"}, new String[] {"chat", "--server", "http://h:x", "--username", "u", "--peer-id", "p"},
+        new String[] {"chat", "--server", "ftp://h", "--username", "u", "--peer-id", "p"}, new String[] {"stun", "a:b:c"},
+        new String[] {"call", "ws://:8765", "--username", "u"})) {
       Run r = cli(args);
       assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
       assertTrue(r.err().contains("Usage: rendezvous " + args[0]), String.join(" ", args) + ": " + r.err());
