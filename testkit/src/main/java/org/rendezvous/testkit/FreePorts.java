@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -23,6 +25,11 @@ public final class FreePorts {
   private static final int SPAN = 12_000;
   private static final int HIGH = ephemeralLow();
   private static final int LOW = Math.max(10_000, HIGH - SPAN);
+  /**
+   * Every port handed out in this JVM: a port is only checked free, not held, so two servers a test starts together
+   * (a node process's listeners, two members) could otherwise be given the same one before either has bound it.
+   */
+  private static final Set<Integer> GIVEN = ConcurrentHashMap.newKeySet();
 
   private FreePorts() {
   }
@@ -48,7 +55,7 @@ public final class FreePorts {
     }
     for (int i = 0; i < ATTEMPTS; i++) {
       int p = ThreadLocalRandom.current().nextInt(LOW, HIGH);
-      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p))) {
+      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p)) && GIVEN.add(p)) {
         return p;
       }
     }
@@ -61,7 +68,7 @@ public final class FreePorts {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         p = s.getLocalPort();
       }
-      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p))) {
+      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p)) && GIVEN.add(p)) {
         return p;
       }
     }

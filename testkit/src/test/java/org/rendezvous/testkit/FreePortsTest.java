@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,6 +33,16 @@ class FreePortsTest {
     for (int i = 0; i < 200; i++) {
       for (int p : new int[] {FreePorts.tcp(), FreePorts.udp(), FreePorts.tcpAndUdp()}) {
         assertTrue(p >= 10_000 && p < low, p + " is below the ephemeral range starting at " + low);
+      }
+    }
+  }
+
+  @Test
+  void noPortIsHandedOutTwice() throws Exception {
+    Set<Integer> seen = new HashSet<>();
+    for (int i = 0; i < 500; i++) {
+      for (int p : new int[] {FreePorts.tcp(), FreePorts.udp(), FreePorts.tcpAndUdp()}) {
+        assertTrue(seen.add(p), "port " + p + " given twice");
       }
     }
   }
