@@ -54,7 +54,7 @@ class ClusterXmlTest {
     assertEquals(headless, k8s.getProperty("service-dns"));
     JsonObject cluster = DeployTree.nodeConfig().getJsonObject("cluster");
     assertTrue(ClusterConfig.from(cluster).configFile().endsWith("/cluster.xml"), "node.json loads this file");
-    assertEquals(java.util.List.of(), ClusterConfig.ignoredWithConfigFile(cluster),
+    assertEquals(java.util.List.of(), ClusterConfig.from(cluster).ignoredWithConfigFile(cluster),
         "node.json sets none of the join settings the file overrides (they would be ignored)");
     // Hazelcast's DNS discovery dials each address on service-port, 5701 when unset.
     String servicePort = k8s.getProperty("service-port");

@@ -64,11 +64,12 @@ public record ClusterConfig(boolean enabled, String name, String join, String ho
   }
 
   /**
-   * The keys set in {@code json} that a {@code configFile} makes of no effect: the file's network section decides
-   * how members find each other and on which port. ({@code host} still sets the event bus's address.)
+   * The keys set in {@code json} (the section this config was read from) that its {@code configFile} makes of no
+   * effect: the file's network section decides how members find each other and on which port. ({@code host}
+   * still sets the event bus's address.)
    */
-  public static List<String> ignoredWithConfigFile(JsonObject json) {
-    if (json.getValue("configFile") == null || json.getValue("configFile").toString().isBlank()) {
+  public List<String> ignoredWithConfigFile(JsonObject json) {
+    if (configFile.isBlank()) {
       return List.of();
     }
     return Stream.of("join", "serviceDns", "port", "members").filter(json::containsKey).toList();

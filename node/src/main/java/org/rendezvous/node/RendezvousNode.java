@@ -60,7 +60,7 @@ public final class RendezvousNode {
             + " listed in README.md, Configuration");
       }
       cluster = ClusterConfig.from(ConfigValues.section(config, "cluster"));
-      for (String key : ClusterConfig.ignoredWithConfigFile(ConfigValues.section(config, "cluster"))) {
+      for (String key : cluster.ignoredWithConfigFile(ConfigValues.section(config, "cluster"))) {
         LOG.warning("config cluster." + key + " is ignored: cluster.configFile " + cluster.configFile()
             + " sets how members find each other");
       }

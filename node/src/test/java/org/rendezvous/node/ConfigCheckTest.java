@@ -50,9 +50,11 @@ class ConfigCheckTest {
 
   @Test
   void joinSettingsAConfigFileOverridesAreNamed() {
-    assertEquals(List.of("join", "serviceDns", "port"), ClusterConfig.ignoredWithConfigFile(new JsonObject(
-        "{\"configFile\":\"/etc/hz.xml\",\"join\":\"kubernetes\",\"serviceDns\":\"svc\",\"port\":5701,\"host\":\"10.0.0.1\"}")));
-    assertEquals(List.of(), ClusterConfig.ignoredWithConfigFile(new JsonObject("{\"join\":\"kubernetes\",\"serviceDns\":\"svc\"}")),
+    JsonObject withFile = new JsonObject(
+        "{\"configFile\":\"/etc/hz.xml\",\"join\":\"kubernetes\",\"serviceDns\":\"svc\",\"port\":5701,\"host\":\"10.0.0.1\"}");
+    assertEquals(List.of("join", "serviceDns", "port"), ClusterConfig.from(withFile).ignoredWithConfigFile(withFile));
+    JsonObject withoutFile = new JsonObject("{\"join\":\"kubernetes\",\"serviceDns\":\"svc\"}");
+    assertEquals(List.of(), ClusterConfig.from(withoutFile).ignoredWithConfigFile(withoutFile),
         "without a config file they are the settings");
   }
 }

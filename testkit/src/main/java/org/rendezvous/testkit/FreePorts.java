@@ -55,7 +55,7 @@ public final class FreePorts {
     }
     for (int i = 0; i < ATTEMPTS; i++) {
       int p = ThreadLocalRandom.current().nextInt(LOW, HIGH);
-      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p)) && GIVEN.add(p)) {
+      if (take(p, tcp, udp)) {
         return p;
       }
     }
@@ -68,11 +68,16 @@ public final class FreePorts {
       try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
         p = s.getLocalPort();
       }
-      if ((!tcp || tcpFree(p)) && (!udp || udpFree(p)) && GIVEN.add(p)) {
+      if (take(p, tcp, udp)) {
         return p;
       }
     }
     throw new IOException("no free port after " + ATTEMPTS + " tries");
+  }
+
+  /** Whether {@code port} is free now for what is asked and was never handed out before; if so it is handed out. */
+  private static boolean take(int port, boolean tcp, boolean udp) {
+    return (!tcp || tcpFree(port)) && (!udp || udpFree(port)) && GIVEN.add(port);
   }
 
   private static boolean tcpFree(int port) {

@@ -186,8 +186,7 @@ public final class CallSignalingVerticle extends VerticleBase {
     if (size > cfg.maxMessageBytes()) {
       c.partial = null;
       metrics.protocolErrors.inc();
-      c.failed = true;
-      c.socket.close(MESSAGE_TOO_BIG, "message too big");
+      c.fail(MESSAGE_TOO_BIG, "message too big");
       return;
     }
     if (frame.isFinal()) {

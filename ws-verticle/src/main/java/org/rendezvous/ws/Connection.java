@@ -33,4 +33,10 @@ final class Connection {
   String username() {
     return user == null ? null : user.username();
   }
+
+  /** Closes this connection for a protocol error ({@code code}, 1007 or 1009); nothing more it sends is read. */
+  void fail(short code, String reason) {
+    failed = true;
+    socket.close(code, reason);
+  }
 }

@@ -148,8 +148,7 @@ final class SignalingHub {
       ClientMessage m = parse(data);
       if (text && m instanceof ClientMessage.NotUtf8) {
         metrics.protocolErrors.inc();
-        c.failed = true;
-        c.socket.close(INVALID_TEXT, "invalid UTF-8 in a text message");
+        c.fail(INVALID_TEXT, "invalid UTF-8 in a text message");
         return;
       }
       dispatch(c, m, t0);

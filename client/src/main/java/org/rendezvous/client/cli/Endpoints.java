@@ -54,10 +54,13 @@ final class Endpoints {
     return new HostPort(host, p);
   }
 
-  /** Whether {@code text} is an IPv6 address; a text with a colon is only ever parsed as one, never looked up. */
+  /**
+   * Whether {@code text} is an IPv6 address (hex digits, colons, dots, a zone after %). Only a text of that shape is
+   * handed to InetAddress, which parses it as a literal; one starting with another letter would be looked up.
+   */
   private static boolean isIpv6Literal(String text) {
     try {
-      return text.matches("[0-9A-Fa-f:.%A-Za-z_-]+") && InetAddress.getByName(text) instanceof java.net.Inet6Address;
+      return text.matches("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?") && InetAddress.getByName(text) instanceof java.net.Inet6Address;
     } catch (UnknownHostException e) {
       return false;
     }
