@@ -90,6 +90,42 @@ relay() {
   generator WsRelayLoad --clients "$CLIENTS" --warmup "$WARMUP" --duration "$DURATION" --clk-tck "$CLK_TCK" "$@"
 }
 
+# count_syscalls PID FILE: in the background, perf stat counts PID's system calls from 3 s into a relay
+# run's measured window until 1 s before its end (the relay connects its clients in well under 3 s), as
+# "<seconds> <all calls> <reads> <writes>" in FILE; nothing when perf cannot count them here.
+SYSCALL_READS="syscalls:sys_enter_read,syscalls:sys_enter_readv,syscalls:sys_enter_recvfrom,syscalls:sys_enter_recvmsg"
+SYSCALL_WRITES="syscalls:sys_enter_write,syscalls:sys_enter_writev,syscalls:sys_enter_sendto,syscalls:sys_enter_sendmsg"
+SYSCALLS_PID=""
+count_syscalls() {
+  local seconds=$((DURATION - 4))
+  rm -f "$2"
+  if ((seconds < 1)) || ! perf stat -x, -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+    return 0
+  fi
+  (
+    sleep $((WARMUP + 3))
+    perf stat -x, -e "raw_syscalls:sys_enter,$SYSCALL_READS,$SYSCALL_WRITES" -p "$1" -- sleep "$seconds" 2>"$2.perf" >/dev/null || exit 0
+    awk -F, -v s="$seconds" -v reads="$SYSCALL_READS" -v writes="$SYSCALL_WRITES" '
+      BEGIN { n = split(reads, r, ","); for (i = 1; i <= n; i++) isRead[r[i]] = 1
+              n = split(writes, w, ","); for (i = 1; i <= n; i++) isWrite[w[i]] = 1 }
+      $3 == "raw_syscalls:sys_enter" { all = $1 }
+      isRead[$3] { rd += $1 }
+      isWrite[$3] { wr += $1 }
+      END { if (all > 0) print s, all, rd + 0, wr + 0 }' "$2.perf" >"$2"
+  ) &
+  SYSCALLS_PID=$!
+}
+wait_syscalls() {
+  [[ -z $SYSCALLS_PID ]] || wait "$SYSCALLS_PID" || true
+  SYSCALLS_PID=""
+}
+# syscalls_per_message FILE RELAY_OUTPUT: "<all> (<reads> reads, <writes> writes)" per relayed message, or "not counted".
+syscalls_per_message() {
+  [[ -s $1 ]] || { echo "not counted"; return; }
+  awk -v rate="$(field "$2" relayedPerSecond)" '{ m = rate * $1
+    printf "%.2f (%.2f reads, %.2f writes)", $2 / m, $3 / m, $4 / m }' "$1"
+}
+
 # ---- one node against PeerJS ----
 node_config "$DIR/single.json" A
 start_ws_node A "$DIR/single.json"
@@ -103,11 +139,17 @@ for ((i = 0; i < 100; i++)); do
   sleep 0.1
 done
 declare -a R_OUT P_OUT RP_OUT PP_OUT
+# Round 1 also counts each server's system calls (perf stat on its process, inside the measured window):
+# how far a server's kernel time could shrink depends on how many calls it makes per relayed message.
 for round in 1 2; do
+  ((round == 1)) && count_syscalls "$SINGLE_PID" "$DIR/syscalls-rendezvous.txt"
   R_OUT[$round]=$(relay --protocol rendezvous --port "$WS_A" --server-pids "$SINGLE_PID" --label "rendezvous-$round")
   echo "${R_OUT[$round]}" >&2
+  wait_syscalls
+  ((round == 1)) && count_syscalls "$PEER_PID" "$DIR/syscalls-peerjs.txt"
   P_OUT[$round]=$(relay --protocol peerjs --port "$PEERJS_PORT" --server-pids "$PEER_PID" --label "peerjs-$round")
   echo "${P_OUT[$round]}" >&2
+  wait_syscalls
 done
 for round in 1 2; do
   RP_OUT[$round]=$(relay --protocol rendezvous --port "$WS_A" --server-pids "$SINGLE_PID" --exchanges-per-second "$PACED" --label "rendezvous-paced-$round")
@@ -215,6 +257,12 @@ PACED_RATIO=$(echo "$RP_CPU $PP_CPU" | awk '{printf "%.2f", $1 / $2}')
   echo "At the same paced load ($((PACED * 2)) relayed messages/s through each): Rendezvous $RP_CPU µs, PeerJS $PP_CPU µs; ratio $PACED_RATIO."
   echo "Target ≤ 1/3 of PeerJS's CPU per message: at saturation **$CPU_VERDICT**, at the same paced load **$PACED_VERDICT**."
   echo "Target p99 < 5 ms on one node (paced, worst round $R_P99 ms): **$P99_VERDICT**."
+  echo
+  echo "System calls per relayed message (round 1, perf stat on the server process, $((DURATION - 4)) s of the measured"
+  echo "window ÷ that run's rate): Rendezvous $(syscalls_per_message "$DIR/syscalls-rendezvous.txt" "${R_OUT[1]}"),"
+  echo "PeerJS $(syscalls_per_message "$DIR/syscalls-peerjs.txt" "${P_OUT[1]}"). One read of the sender's frame and one write"
+  echo "of the relayed frame are the fewest a relay can make. The target's budget is $(echo "$P_CPU" | awk '{printf "%.1f", $1 / 3}') µs per message in all (a third"
+  echo "of PeerJS's $P_CPU µs); Rendezvous's kernel part alone was $R_KERNEL µs of it."
   echo
   echo "Nodes run with \`$NODE_JVM_FLAGS\`, the collector and fixed heap README \"JVM flags\", deploy/local and the image"
   echo "give a node (perf profiles of this relay: G1's concurrent refinement took about 14% of the node's CPU samples;"
