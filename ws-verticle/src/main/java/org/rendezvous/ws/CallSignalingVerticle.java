@@ -151,7 +151,7 @@ public final class CallSignalingVerticle extends VerticleBase {
     Connection c = new Connection(ws, new MessageBudget(cfg.messagesPerSecond(), cfg.messageBurst(), now), now);
     ws.setWriteQueueMaxSize(cfg.maxQueuedBytesPerConnection());
     ws.frameHandler(frame -> onFrame(c, frame));
-    ws.pongHandler(data -> c.pingOutstandingSinceNanos = 0);
+    ws.pongHandler(c::ponged);
     ws.exceptionHandler(e -> {
       if (e instanceof CorruptedWebSocketFrameException bad) {
         metrics.protocolErrors.inc();
@@ -212,8 +212,7 @@ public final class CallSignalingVerticle extends VerticleBase {
         }
       } else if (now - c.lastPingNanos >= interval) {
         c.lastPingNanos = now;
-        c.pingOutstandingSinceNanos = now;
-        c.socket.writePing(Buffer.buffer());
+        c.socket.writePing(c.pinged(now));
       }
     }
   }

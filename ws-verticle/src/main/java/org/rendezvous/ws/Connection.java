@@ -4,6 +4,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /** One client WebSocket on this node and what S3 knows about it. */
 final class Connection {
 
@@ -23,6 +25,8 @@ final class Connection {
   long lastPingNanos;
   /** When the unanswered ping was sent, 0 when none is outstanding. */
   long pingOutstandingSinceNanos;
+  /** The payload of the outstanding ping, which only its pong echoes. */
+  private Buffer pingPayload;
 
   Connection(ServerWebSocket socket, MessageBudget budget, long nowNanos) {
     this.socket = socket;
@@ -32,6 +36,26 @@ final class Connection {
 
   String username() {
     return user == null ? null : user.username();
+  }
+
+  /** A ping is sent now: its payload, 8 random bytes. */
+  Buffer pinged(long nowNanos) {
+    byte[] payload = new byte[8];
+    ThreadLocalRandom.current().nextBytes(payload);
+    pingPayload = Buffer.buffer(payload);
+    pingOutstandingSinceNanos = nowNanos;
+    return pingPayload;
+  }
+
+  /**
+   * A pong came: it answers the outstanding ping only when it echoes that ping's payload (RFC 6455 5.5.3), as the
+   * original's websockets library checks. Pongs a client sends unasked would keep a connection that never reads alive.
+   */
+  void ponged(Buffer payload) {
+    if (pingPayload != null && pingPayload.equals(payload)) {
+      pingPayload = null;
+      pingOutstandingSinceNanos = 0;
+    }
   }
 
   /** Closes this connection for a protocol error ({@code code}, 1007 or 1009); nothing more it sends is read. */

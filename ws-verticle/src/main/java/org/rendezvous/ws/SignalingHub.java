@@ -281,9 +281,7 @@ final class SignalingHub {
     online.join(u, now);
     directory.publishJoin(u);
     metrics.registrations.inc();
-    if (!c.socket.isClosed()) {
-      c.socket.writeTextMessage(ServerMessages.registered(u.username(), u.userIdJson()));
-    }
+    reply(c, ServerMessages.registered(u.username(), u.userIdJson()));
     scheduleOnlineUsers();
     directory.seen(u, "register", now);
   }
@@ -483,9 +481,22 @@ final class SignalingHub {
 
   private void replyError(Connection c, String message) {
     metrics.error(message);
-    if (!c.socket.isClosed()) {
-      c.socket.writeTextMessage(ServerMessages.error(message));
+    reply(c, ServerMessages.error(message));
+  }
+
+  /**
+   * Answers {@code c}'s own message, unless {@code c} has more than ws.maxQueuedBytesPerConnection still to be
+   * written: a client that sends but never reads would otherwise make the node queue its answers without end.
+   */
+  private void reply(Connection c, String text) {
+    if (c.socket.isClosed()) {
+      return;
     }
+    if (c.socket.writeQueueFull()) {
+      metrics.dropped("sender_backlog");
+      return;
+    }
+    c.socket.writeTextMessage(text);
   }
 
   // ---- leaving ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ final class SignalingMetrics {
   static final String[] RELAYED_TYPES = {"incoming_call", "call_accepted", "call_rejected", "offer", "answer",
       "ice_candidate", "call_ended"};
   static final String[] DROP_REASONS = {"unregistered_sender", "unknown_target", "rate_limited", "target_backlog",
-      "departed_node"};
+      "sender_backlog", "departed_node"};
   /** Upper bounds of the latency buckets, microseconds. */
   static final long[] LATENCY_BOUNDS_US = {50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000,
       250_000, 1_000_000};

@@ -15,6 +15,7 @@ import org.rendezvous.common.Metrics;
 import org.rendezvous.testkit.Poll;
 import org.rendezvous.testkit.RawHttp;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -220,6 +223,63 @@ class CallSignalingLimitsTest {
       try (WsTestClient again = WsTestClient.connect(ws, limitedPort)) {
         assertEquals("ka-silent", again.register("ka-silent", "3").getString("username"));
       }
+    }
+  }
+
+  @Test
+  void pongsThatAnswerNoPingDoNotKeepAConnectionAlive() throws Exception {
+    long before = metric(limited, "rendezvous_ws_keepalive_timeouts_total");
+    try (SilentWsClient faker = new SilentWsClient(limitedPort)) {
+      faker.sendText("{\"type\":\"register\",\"username\":\"ka-faker\",\"user_id\":\"1\"}");
+      // Unasked pongs, 8 random bytes each, every 20 ms: never the payload of the ping the server sent.
+      AtomicBoolean stop = new AtomicBoolean();
+      Thread ponger = new Thread(() -> {
+        byte[] payload = new byte[8];
+        for (int i = 0; i < 500 && !stop.get(); i++) {
+          ThreadLocalRandom.current().nextBytes(payload);
+          try {
+            faker.sendPong(payload);
+            Thread.sleep(20);
+          } catch (IOException | InterruptedException e) {
+            return;
+          }
+        }
+      });
+      ponger.start();
+      try {
+        assertEquals(1011, faker.awaitCloseCode(), "closed for its unanswered ping");
+      } finally {
+        stop.set(true);
+        ponger.join(5_000);
+      }
+      assertEquals(1, metric(limited, "rendezvous_ws_keepalive_timeouts_total") - before);
+    }
+  }
+
+  @Test
+  void answersToAClientThatNeverReadsAreDroppedOnceItsQueueIsFull() throws Exception {
+    Vertx own = Vertx.vertx();
+    try {
+      int port = CallSignalingTest.deploy(own, new JsonObject().put("maxMessageBytes", 1024)
+          .put("maxQueuedBytesPerConnection", 16_384).put("messagesPerSecond", 1_000_000).put("messageBurst", 1_000_000));
+      int sent = 100_000; // 4.5 MB of "Invalid JSON" answers: more than the kernel's socket buffers hold
+      try (SilentWsClient deaf = new SilentWsClient(port, 4096)) {
+        for (int i = 0; i < sent; i++) {
+          deaf.sendText("x");
+        }
+        Poll.until(30_000, "every message read by the node", () ->
+            metric(own, "rendezvous_ws_messages_received_total", "type", "invalid_json") == sent ? true : null);
+        long dropped = metric(own, "rendezvous_ws_messages_dropped_total", "reason", "sender_backlog");
+        assertTrue(dropped > 0 && dropped < sent, dropped + " of " + sent + " answers dropped");
+        // What was not dropped was queued and arrives in order; then the connection is served as before.
+        for (long i = 0; i < sent - dropped; i++) {
+          assertEquals(ServerMessages.error(ServerMessages.INVALID_JSON), deaf.readText());
+        }
+        deaf.sendText("{\"type\":\"call_request\",\"target_username\":\"deaf-nobody\"}");
+        assertEquals(ServerMessages.error(ServerMessages.NOT_REGISTERED), deaf.readText());
+      }
+    } finally {
+      WsTestClient.await(own.close());
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A WebSocket client on a plain socket that never answers pings: what a dead peer looks like to the
- * server's keepalive. It can send text and read frames, reporting pings and the close code.
+ * server's keepalive. It can send text and pongs and read frames, reporting pings and the close code.
  */
 final class SilentWsClient implements AutoCloseable {
 
@@ -22,7 +22,15 @@ final class SilentWsClient implements AutoCloseable {
   int pingsSeen;
 
   SilentWsClient(int port) throws IOException {
+    this(port, 0);
+  }
+
+  /** {@code receiveBuffer} > 0: the socket's receive buffer, set small to stand for a client that reads slowly or not at all. */
+  SilentWsClient(int port, int receiveBuffer) throws IOException {
     socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(10_000);
     in = new DataInputStream(socket.getInputStream());
@@ -49,6 +57,40 @@ final class SilentWsClient implements AutoCloseable {
   /** Sends {@code payload} as one text frame as it is, UTF-8 or not. */
   void sendTextBytes(byte[] payload) throws IOException {
     sendFrame(0x81, payload);
+  }
+
+  /** Sends a pong frame, asked for or not. */
+  void sendPong(byte[] payload) throws IOException {
+    sendFrame(0x8A, payload);
+  }
+
+  /** Reads frames, counting pings and skipping other control frames, until a text frame: its text. */
+  String readText() throws IOException {
+    while (true) {
+      int b0 = in.readUnsignedByte();
+      byte[] payload = readPayload();
+      int opcode = b0 & 0x0f;
+      if (opcode == 0x9) {
+        pingsSeen++;
+      } else if (opcode == 0x1) {
+        return new String(payload, StandardCharsets.UTF_8);
+      } else if (opcode == 0x8) {
+        throw new IOException("closed by the server");
+      }
+    }
+  }
+
+  private byte[] readPayload() throws IOException {
+    int b1 = in.readUnsignedByte();
+    long len = b1 & 0x7f;
+    if (len == 126) {
+      len = in.readUnsignedShort();
+    } else if (len == 127) {
+      len = in.readLong();
+    }
+    byte[] payload = new byte[(int) len];
+    in.readFully(payload);
+    return payload;
   }
 
   /** Sends {@code parts} as one text message in several frames. */
@@ -94,15 +136,7 @@ final class SilentWsClient implements AutoCloseable {
         throw new IOException("no close frame within 10 s (" + pingsSeen + " pings seen)");
       }
       int b0 = in.readUnsignedByte();
-      int b1 = in.readUnsignedByte();
-      long len = b1 & 0x7f;
-      if (len == 126) {
-        len = in.readUnsignedShort();
-      } else if (len == 127) {
-        len = in.readLong();
-      }
-      byte[] payload = new byte[(int) len];
-      in.readFully(payload);
+      byte[] payload = readPayload();
       int opcode = b0 & 0x0f;
       if (opcode == 0x9) {
         pingsSeen++;
