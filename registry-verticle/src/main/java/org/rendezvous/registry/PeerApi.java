@@ -236,7 +236,8 @@ final class PeerApi implements Handler<HttpServerRequest> {
       reply(req, "peer", 404, new JsonObject().put("detail", "Peer not found"));
       return;
     }
-    Future<Void> done = p.online() ? registry.unregister(p) : Future.succeededFuture();
+    // Already offline: answered once that state is committed, which an earlier DELETE may still be waiting for.
+    Future<Void> done = p.online() ? registry.unregister(p) : registry.committed();
     done.onComplete(ar -> {
       if (ar.failed()) {
         reply(req, "peer", 500, new JsonObject().put("detail", "Internal Server Error"));

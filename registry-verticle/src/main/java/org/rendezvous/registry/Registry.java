@@ -29,6 +29,8 @@ final class Registry {
   private final Metrics.Counter wsNamesRefused;
   private final Caps caps;
   private long lastVersion;
+  private long userRetentionSeconds;
+  private long peerTtlSeconds;
 
   /**
    * Most entries of each kind this node adds itself. Entries another node replicates here are applied past
@@ -123,6 +125,11 @@ final class Registry {
     return commit.committed().map(r);
   }
 
+  /** Completes once every write made so far is committed. */
+  io.vertx.core.Future<Void> committed() {
+    return commit.committed();
+  }
+
   /** Marks a known peer offline; completes when committed. */
   io.vertx.core.Future<Void> unregister(PeerRecord existing) {
     write(existing.offline(nextVersion(existing.version()), nodeId));
@@ -138,15 +145,28 @@ final class Registry {
     }
   }
 
-  /** Applies another node's writes; what wins here is persisted here, not re-published. */
+  /**
+   * Applies another node's writes; what wins here is persisted here, not re-published. An entry already past
+   * the retention of the last {@link #expire} is left out: a node that has not swept yet (one just started on an
+   * old file) must not bring back what this node has expired.
+   */
   void applyReplicated(ReplicationMessage m) {
+    long now = clockMicros.getAsLong();
+    long userCutoffSeconds = userRetentionSeconds > 0 ? now / 1_000_000L - userRetentionSeconds : Long.MIN_VALUE;
+    long peerCutoffMicros = peerTtlSeconds > 0 ? now - peerTtlSeconds * 1_000_000L : Long.MIN_VALUE;
     for (UserRecord u : m.users()) {
+      if (u.lastSeen() < userCutoffSeconds) {
+        continue;
+      }
       if (index.apply(u)) {
         commit.batch().put(u);
         replicatedIn.inc();
       }
     }
     for (PeerRecord p : m.peers()) {
+      if (p.lastSeenMicros() < peerCutoffMicros) {
+        continue;
+      }
       if (index.apply(p)) {
         commit.batch().put(p);
         replicatedIn.inc();
@@ -208,8 +228,12 @@ final class Registry {
     return m;
   }
 
-  /** Applies retention; returns how many entries were removed. */
+  /**
+   * Applies retention (0: none) and keeps it for {@link #applyReplicated}; returns how many entries were removed.
+   */
   int expire(long userRetentionSeconds, long peerTtlSeconds) {
+    this.userRetentionSeconds = userRetentionSeconds;
+    this.peerTtlSeconds = peerTtlSeconds;
     long now = clockMicros.getAsLong();
     int removed = 0;
     if (userRetentionSeconds > 0) {

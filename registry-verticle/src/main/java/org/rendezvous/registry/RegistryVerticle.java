@@ -68,6 +68,8 @@ public final class RegistryVerticle extends VerticleBase {
           return store.loadInto(index);
         })
         .compose(v -> {
+          // Expired before anything is served or merged: a node started on an old file hands out no stale entries.
+          registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds());
           LOG.info("registry loaded " + index.userCount() + " users, " + index.peerCount() + " peers from " + cfg.dbPath());
           LocalCodec.register(vertx.eventBus(), RegistryClient.Heartbeat.class);
           MessageConsumer<Buffer> replicate = vertx.eventBus().consumer(RegistryClient.REPLICATE, m -> {
@@ -116,7 +118,6 @@ public final class RegistryVerticle extends VerticleBase {
           if (sweepMs > 0) {
             timers.add(vertx.setPeriodic(sweepMs, id -> registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds())));
           }
-          registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds());
           http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.httpHost()).setPort(cfg.httpPort())
               .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
               .setIdleTimeout((int) cfg.httpIdleTimeoutMs()).setIdleTimeoutUnit(TimeUnit.MILLISECONDS)

@@ -110,4 +110,24 @@ class RegistryVersionTest {
     OnContext.call(context, () -> after.unregister(index.peer("p1"))).await(30, TimeUnit.SECONDS);
     assertFalse(index.peer("p1").online());
   }
+
+  @Test
+  void entriesReplicatedHereAlreadyPastRetentionAreNotBroughtBack() throws Exception {
+    Registry registry = registry();
+    long now = clock.get();
+    long old = now - 2 * HOUR_MICROS;
+    OnContext.call(context, () -> registry.expire(3_600, 3_600));
+    // what a node that has not swept yet still holds, next to entries within the hour
+    ReplicationMessage fromBehind = new ReplicationMessage("behind",
+        List.of(new UserRecord("stale-user", "198.51.100.1", 1, old / 1_000_000L, old, "behind"),
+            new UserRecord("fresh-user", "198.51.100.2", 2, now / 1_000_000L, now, "behind")),
+        List.of(new PeerRecord("stale-peer", "s", "198.51.100.3", 3, true, old, old, "behind"),
+            new PeerRecord("fresh-peer", "f", "198.51.100.4", 4, true, now, now, "behind")), List.of());
+    OnContext.call(context, () -> {
+      registry.mergeSnapshot(fromBehind);
+      return null;
+    });
+    assertEquals(List.of("fresh-user"), index.users().stream().map(UserRecord::username).toList());
+    assertEquals(List.of("fresh-peer"), index.peers().stream().map(PeerRecord::peerId).toList());
+  }
 }

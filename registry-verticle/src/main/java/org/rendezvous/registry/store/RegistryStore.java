@@ -19,12 +19,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * The registry's SQLite file: one writer connection in WAL mode, versioned schema, batch writes in
  * one transaction each. Reads happen only at start (loading the in-memory index).
  */
 public final class RegistryStore {
+
+  private static final Logger LOG = Logger.getLogger(RegistryStore.class.getName());
 
   private final Pool pool;
 
@@ -83,10 +86,18 @@ public final class RegistryStore {
   /** Loads every stored entry into {@code index}, in registration order. */
   public Future<Void> loadInto(RegistryIndex index) {
     return pool.query(SqlQueries.LOAD_USERS).execute().compose(users -> {
+      int incomplete = 0;
       for (Row r : users) {
+        if (r.getValue(0) == null || r.getValue(1) == null || r.getValue(2) == null || r.getValue(3) == null) {
+          incomplete++; // the original's table allows NULL in every column, though it never writes one
+          continue;
+        }
         long lastSeen = r.getLong(3);
         // Stored users carry no version: any live write of the same second wins over them.
         index.apply(new UserRecord(r.getString(0), r.getString(1), r.getInteger(2), lastSeen, lastSeen * 1_000_000L, ""));
+      }
+      if (incomplete > 0) {
+        LOG.warning("registry: skipped " + incomplete + " users rows with an empty (NULL) column");
       }
       return pool.query(SqlQueries.LOAD_PEERS).execute();
     }).compose(peers -> {
