@@ -74,7 +74,12 @@ public final class Main {
       if (cause instanceof IllegalArgumentException) {
         configError(cause); // a bad setting: its message names it, no trace needed
       }
-      log.log(Level.SEVERE, "node failed to start: " + cause.getMessage(), cause);
+      if (cause.getMessage() == null || cause.getMessage().isBlank()) {
+        log.log(Level.SEVERE, "node failed to start", cause); // nothing to say but the trace
+      } else {
+        log.severe("node failed to start: " + cause.getMessage()); // one line; the trace at FINE (node.logLevel)
+        log.log(Level.FINE, "node failed to start", cause);
+      }
       System.exit(1);
     }
   }

@@ -169,13 +169,19 @@ public final class RendezvousNode {
     return bindProblem(e, listen.key(), listen.address().apply(ConfigValues.section(config, section)));
   }
 
-  /** "address already in use" with the address and the key that sets it; any other failure as it is. */
+  /**
+   * A socket's bind failure with the address and the key that sets it; any other failure (a service's own
+   * description, such as a database file it cannot open) as it is.
+   */
   private static String bindProblem(Throwable e, String key, String address) {
     String m = String.valueOf(e.getMessage());
-    if (m.contains("Address already in use") || e instanceof java.net.BindException) {
+    if (!(e instanceof java.io.IOException)) {
+      return m;
+    }
+    if (m.contains("Address already in use")) {
       return address + " is already in use (" + key + ")";
     }
-    if (m.contains("Cannot assign requested address") || m.contains("Permission denied")) {
+    if (m.contains("Cannot assign requested address") || m.contains("Permission denied") || e instanceof java.net.BindException) {
       return "cannot listen on " + address + " (" + key + "): " + m;
     }
     return m;

@@ -41,6 +41,9 @@ class ConfigCheckTest {
     assertEquals("config ops.port must be a whole number, got 8080.5", problem("{\"ops\":{\"port\":8080.5}}"));
     assertEquals("config cluster.enabled must be true or false, got \"maybe\"", problem("{\"cluster\":{\"enabled\":\"maybe\"}}"));
     assertEquals("ops.port must be 0..65535, got -1", problem("{\"ops\":{\"port\":-1}}"));
+    assertEquals("udp.port must be 0..65535, got 70000", problem("{\"udp\":{\"port\":70000}}"));
+    assertEquals("registry.httpPort must be 0..65535, got 70000", problem("{\"registry\":{\"httpPort\":70000}}"));
+    assertTrue(problem("{\"registry\":{\"dbPath\":\" \"}}").startsWith("registry.dbPath must name a file"));
     assertTrue(problem("{\"node\":{\"logLevel\":\"VERBOSE\"}}").startsWith("config node.logLevel must be a java.util.logging level"));
     assertEquals("config registry must be an object of keys, got 5", problem("{\"registry\":5}"));
     assertEquals("config node.drainSeconds must be 0..300, got -1", problem("{\"node\":{\"drainSeconds\":-1}}"));

@@ -118,7 +118,8 @@ class MainTest {
         .put("httpHost", "127.0.0.1").put("httpPort", FreePorts.tcp()))));
     assertEquals(1, r.exit(), r.output());
     assertTrue(r.output().contains("the registry service did not start: cannot open the SQLite file " + db
-        + " (registry.dbPath): "), r.output());
+        + " (registry.dbPath): not a directory: " + notADirectory), r.output());
+    assertFalse(r.output().contains("\tat "), "one line, no stack trace: " + r.output());
   }
 
   @Test
@@ -137,6 +138,7 @@ class MainTest {
       assertEquals(1, r.exit(), r.output());
       assertTrue(r.output().contains("the registry service did not start: 127.0.0.1:" + port
           + " is already in use (registry.httpPort)"), r.output());
+      assertFalse(r.output().contains("\tat "), "one line, no stack trace: " + r.output());
     }
   }
 }

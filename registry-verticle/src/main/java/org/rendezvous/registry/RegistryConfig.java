@@ -74,6 +74,12 @@ public record RegistryConfig(
         intOf(json, "maxPeers", 100_000),
         intOf(json, "maxWsNames", 1_000_000),
         intOf(json, "maxFieldChars", 1_024));
+    if (c.dbPath.isBlank()) {
+      throw new IllegalArgumentException("registry.dbPath must name a file (SQLite would keep an empty path's data nowhere)");
+    }
+    if (c.httpPort < 0 || c.httpPort > 65_535) {
+      throw new IllegalArgumentException("registry.httpPort must be 0..65535, got " + c.httpPort);
+    }
     if (c.commitDelayMs < 1 || c.commitDelayMs > 10_000) {
       throw new IllegalArgumentException("registry.commitDelayMs must be 1..10000, got " + c.commitDelayMs);
     }

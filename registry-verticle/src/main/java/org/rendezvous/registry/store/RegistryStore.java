@@ -40,7 +40,13 @@ public final class RegistryStore {
     return vertx.executeBlocking(() -> {
       Path parent = Path.of(path).toAbsolutePath().getParent();
       if (parent != null) {
-        Files.createDirectories(parent);
+        try {
+          Files.createDirectories(parent);
+        } catch (java.nio.file.AccessDeniedException e) {
+          throw new java.io.IOException("no permission to create the directory " + e.getFile(), e);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+          throw new java.io.IOException("not a directory: " + e.getFile(), e);
+        }
       }
       return path;
     }).compose(p -> {
