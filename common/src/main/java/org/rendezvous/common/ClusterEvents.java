@@ -60,6 +60,13 @@ public final class ClusterEvents {
     return manager != null ? manager.getNodeId() : fallback;
   }
 
+  /** The ids of this cluster's other members now; none without a cluster. */
+  public static java.util.List<String> otherMembers(Vertx vertx, String selfId) {
+    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+    return manager == null ? java.util.List.of()
+        : manager.getNodes().stream().filter(n -> !n.equals(selfId)).toList();
+  }
+
   /** True when {@code node} is a member of this node's cluster now; without a cluster, when it is this node ({@code selfId}). */
   public static boolean isMember(Vertx vertx, String node, String selfId) {
     ClusterManager manager = ((VertxInternal) vertx).clusterManager();

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 
 /**
  * What a registry write does: stamp it with a version, apply it to the index, queue it for the
@@ -150,7 +151,8 @@ final class Registry {
    * the retention of the last {@link #expire} is left out: a node that has not swept yet (one just started on an
    * old file) must not bring back what this node has expired.
    */
-  void applyReplicated(ReplicationMessage m) {
+  int applyReplicated(ReplicationMessage m) {
+    int applied = 0;
     long now = clockMicros.getAsLong();
     long userCutoffSeconds = userRetentionSeconds > 0 ? now / 1_000_000L - userRetentionSeconds : Long.MIN_VALUE;
     long peerCutoffMicros = peerTtlSeconds > 0 ? now - peerTtlSeconds * 1_000_000L : Long.MIN_VALUE;
@@ -161,6 +163,7 @@ final class Registry {
       if (index.apply(u)) {
         commit.batch().put(u);
         replicatedIn.inc();
+        applied++;
       }
     }
     for (PeerRecord p : m.peers()) {
@@ -170,6 +173,7 @@ final class Registry {
       if (index.apply(p)) {
         commit.batch().put(p);
         replicatedIn.inc();
+        applied++;
       }
     }
     for (WsUserRecord w : m.wsUsers()) {
@@ -177,8 +181,10 @@ final class Registry {
       if (merged != null) {
         commit.batch().put(merged);
         replicatedIn.inc();
+        applied++;
       }
     }
+    return applied;
   }
 
   /**
@@ -186,12 +192,21 @@ final class Registry {
    * snapshot lacks or has older, so the two converge whichever of them was down.
    */
   void mergeSnapshot(ReplicationMessage snapshot) {
-    applyReplicated(snapshot);
+    mergeSnapshot(snapshot, key -> true, key -> true, key -> true);
+  }
+
+  /**
+   * {@link #mergeSnapshot(ReplicationMessage)} for a snapshot of only the S0 users, S2 peers and S3 names whose
+   * keys pass the given tests: entries of this node outside them are not compared. Returns how many entries
+   * were applied here.
+   */
+  int mergeSnapshot(ReplicationMessage snapshot, Predicate<String> users, Predicate<String> peers, Predicate<String> wsNames) {
+    int applied = applyReplicated(snapshot);
     Map<String, UserRecord> theirUsers = new HashMap<>();
     snapshot.users().forEach(u -> theirUsers.put(u.username(), u));
     for (UserRecord mine : index.users()) {
       UserRecord theirs = theirUsers.get(mine.username());
-      if (theirs == null || mine.newerThan(theirs)) {
+      if ((theirs == null || mine.newerThan(theirs)) && users.test(mine.username())) {
         outUsers.put(mine.username(), mine);
       }
     }
@@ -199,17 +214,18 @@ final class Registry {
     snapshot.peers().forEach(p -> theirPeers.put(p.peerId(), p));
     for (PeerRecord mine : index.peers()) {
       PeerRecord theirs = theirPeers.get(mine.peerId());
-      if (theirs == null || mine.newerThan(theirs)) {
+      if ((theirs == null || mine.newerThan(theirs)) && peers.test(mine.peerId())) {
         outPeers.put(mine.peerId(), mine);
       }
     }
     Map<String, WsUserRecord> theirWsUsers = new HashMap<>();
     snapshot.wsUsers().forEach(w -> theirWsUsers.put(w.username(), w));
     for (WsUserRecord mine : index.wsUsers()) {
-      if (!mine.equals(theirWsUsers.get(mine.username()))) {
+      if (!mine.equals(theirWsUsers.get(mine.username())) && wsNames.test(mine.username())) {
         outWsUsers.put(mine.username(), mine);
       }
     }
+    return applied;
   }
 
   ReplicationMessage snapshot() {

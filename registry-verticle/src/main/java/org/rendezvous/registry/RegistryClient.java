@@ -38,6 +38,13 @@ public final class RegistryClient {
   /** Per-node address where a node receives the snapshots answering its HELLO: prefix + nodeId. Body: a snapshot. */
   public static final String SNAPSHOT_PREFIX = "registry.snapshot.";
 
+  /**
+   * Per-node anti-entropy, prefix + nodeId ({@link AntiEntropy}). Body: {"from": nodeId, "cutoff": µs, "digest":
+   * three arrays of bucket sums}. Reply: {"buckets": three arrays of the bucket numbers that differ, "entries": this
+   * node's entries in them, in the {@link ReplicationMessage} shape}.
+   */
+  public static final String DIGEST_PREFIX = "registry.digest.";
+
   public static final String FROM_HEADER = "from";
 
   /** One S0 heartbeat: who, from which public address. */

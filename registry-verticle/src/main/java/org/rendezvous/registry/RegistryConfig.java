@@ -31,6 +31,8 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param maxPeers             S2 peers kept at once (online or not); registering a new id beyond it gets 503
  * @param maxWsNames           S3 names kept with their first and last seen times; new names beyond it are not recorded
  * @param maxFieldChars        longest S2 {@code peer_id} and {@code username}, in characters; longer ones get 422
+ * @param antiEntropySeconds   clustered: each node compares its registry with one other member's this often and
+ *                             repairs what replication lost ({@link AntiEntropy}); 0 never
  */
 public record RegistryConfig(
     String dbPath,
@@ -48,7 +50,8 @@ public record RegistryConfig(
     int maxUsers,
     int maxPeers,
     int maxWsNames,
-    int maxFieldChars) {
+    int maxFieldChars,
+    long antiEntropySeconds) {
 
   /**
    * The chat client registers once and looks a peer up when its user asks; this leaves room for many of
@@ -73,12 +76,16 @@ public record RegistryConfig(
         intOf(json, "maxUsers", 1_000_000),
         intOf(json, "maxPeers", 100_000),
         intOf(json, "maxWsNames", 1_000_000),
-        intOf(json, "maxFieldChars", 1_024));
+        intOf(json, "maxFieldChars", 1_024),
+        longOf(json, "antiEntropySeconds", 30));
     if (c.dbPath.isBlank()) {
       throw new IllegalArgumentException("registry.dbPath must name a file (SQLite would keep an empty path's data nowhere)");
     }
     if (c.httpPort < 0 || c.httpPort > 65_535) {
       throw new IllegalArgumentException("registry.httpPort must be 0..65535, got " + c.httpPort);
+    }
+    if (c.antiEntropySeconds < 0 || c.antiEntropySeconds > 86_400) {
+      throw new IllegalArgumentException("registry.antiEntropySeconds must be 0..86400, got " + c.antiEntropySeconds);
     }
     if (c.commitDelayMs < 1 || c.commitDelayMs > 10_000) {
       throw new IllegalArgumentException("registry.commitDelayMs must be 1..10000, got " + c.commitDelayMs);
