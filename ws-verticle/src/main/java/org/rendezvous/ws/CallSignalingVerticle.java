@@ -152,6 +152,7 @@ public final class CallSignalingVerticle extends VerticleBase {
     ws.setWriteQueueMaxSize(cfg.maxQueuedBytesPerConnection());
     ws.frameHandler(frame -> onFrame(c, frame));
     ws.pongHandler(c::ponged);
+    ws.drainHandler(v -> hub.drained(c));
     ws.exceptionHandler(e -> {
       if (e instanceof CorruptedWebSocketFrameException bad) {
         metrics.protocolErrors.inc();

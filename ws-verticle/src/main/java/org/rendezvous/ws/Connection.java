@@ -25,6 +25,10 @@ final class Connection {
   long lastPingNanos;
   /** When the unanswered ping was sent, 0 when none is outstanding. */
   long pingOutstandingSinceNanos;
+  /** Waiting for its register's outcome: its next message is not read before. */
+  boolean registering;
+  /** More than ws.maxQueuedBytesPerConnection of answers waiting to be written to it: it is not read meanwhile. */
+  boolean backlogged;
   /** The payload of the outstanding ping, which only its pong echoes. */
   private Buffer pingPayload;
 
@@ -36,6 +40,15 @@ final class Connection {
 
   String username() {
     return user == null ? null : user.username();
+  }
+
+  /** Reads from the socket while neither a register's outcome nor a backlog holds them. */
+  void updateReading() {
+    if (registering || backlogged) {
+      socket.pause();
+    } else {
+      socket.resume();
+    }
   }
 
   /** A ping is sent now: its payload, 8 random bytes. */

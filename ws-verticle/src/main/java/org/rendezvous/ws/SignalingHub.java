@@ -208,7 +208,8 @@ final class SignalingHub {
       return;
     }
     // This connection's next message waits for the outcome (a call_request right after register must see it).
-    c.socket.pause();
+    c.registering = true;
+    c.updateReading();
     auth.permits(r.token(), r.username())
         .compose(ok -> ok ? claim(c, r) : Future.succeededFuture(ServerMessages.UNAUTHORIZED))
         .onComplete(ar -> {
@@ -220,7 +221,8 @@ final class SignalingHub {
             if (error != null) {
               replyError(c, error);
             }
-            c.socket.resume();
+            c.registering = false;
+            c.updateReading();
           }
         });
   }
@@ -485,18 +487,29 @@ final class SignalingHub {
   }
 
   /**
-   * Answers {@code c}'s own message, unless {@code c} has more than ws.maxQueuedBytesPerConnection still to be
-   * written: a client that sends but never reads would otherwise make the node queue its answers without end.
+   * Answers {@code c}'s own message. Once {@code c} has more than ws.maxQueuedBytesPerConnection still to be
+   * written, nothing more it sends is read until that has drained below half (back-pressure, as the original's
+   * websockets library gives by awaiting each send): a client that sends but never reads would otherwise make
+   * the node queue its answers without end, and dropping them would leave a slow reader's requests unanswered.
    */
   private void reply(Connection c, String text) {
     if (c.socket.isClosed()) {
       return;
     }
-    if (c.socket.writeQueueFull()) {
-      metrics.dropped("sender_backlog");
-      return;
-    }
     c.socket.writeTextMessage(text);
+    if (!c.backlogged && c.socket.writeQueueFull()) {
+      c.backlogged = true;
+      metrics.readsPaused.inc();
+      c.updateReading();
+    }
+  }
+
+  /** {@code c}'s queue has drained below half its limit: read it again if its answers held it. */
+  void drained(Connection c) {
+    if (c.backlogged) {
+      c.backlogged = false;
+      c.updateReading();
+    }
   }
 
   // ---- leaving ------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ final class SignalingMetrics {
   static final String[] RELAYED_TYPES = {"incoming_call", "call_accepted", "call_rejected", "offer", "answer",
       "ice_candidate", "call_ended"};
   static final String[] DROP_REASONS = {"unregistered_sender", "unknown_target", "rate_limited", "target_backlog",
-      "sender_backlog", "departed_node"};
+      "departed_node"};
   /** Upper bounds of the latency buckets, microseconds. */
   static final long[] LATENCY_BOUNDS_US = {50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000,
       250_000, 1_000_000};
@@ -28,6 +28,7 @@ final class SignalingMetrics {
   final Metrics.Counter handshakesRateLimited;
   final Metrics.Counter connectsRateLimited;
   final Metrics.Counter keepaliveTimeouts;
+  final Metrics.Counter readsPaused;
   final Metrics.Counter protocolErrors;
   final Metrics.Counter connectionsLost;
   final Metrics.Counter routeRetries;
@@ -51,6 +52,8 @@ final class SignalingMetrics {
     handshakesRateLimited = m.counter("rendezvous_ws_handshakes_rate_limited_total",
         "S3 WebSocket handshakes refused (429) over the source's ws.handshakeRateLimit");
     keepaliveTimeouts = m.counter("rendezvous_ws_keepalive_timeouts_total", "S3 connections closed for an unanswered ping");
+    readsPaused = m.counter("rendezvous_ws_reads_paused_total",
+        "Times an S3 connection was no longer read until the answers queued for it (over ws.maxQueuedBytesPerConnection) drained");
     protocolErrors = m.counter("rendezvous_ws_protocol_errors_total", "S3 connections failed at the WebSocket layer (oversize message, bad frame)");
     connectionsLost = m.counter("rendezvous_ws_connection_errors_total",
         "S3 connections that failed below the WebSocket layer (reset by the peer, or closed without a close frame)");
