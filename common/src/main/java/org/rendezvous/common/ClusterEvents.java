@@ -8,6 +8,8 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.util.List;
+
 /**
  * Cluster membership as node-local event-bus events, so every service can clean up what a dead
  * node owned (SPEC §2 rule 4) without touching the cluster manager. Body of both: the node id
@@ -61,9 +63,9 @@ public final class ClusterEvents {
   }
 
   /** The ids of this cluster's other members now; none without a cluster. */
-  public static java.util.List<String> otherMembers(Vertx vertx, String selfId) {
+  public static List<String> otherMembers(Vertx vertx, String selfId) {
     ClusterManager manager = ((VertxInternal) vertx).clusterManager();
-    return manager == null ? java.util.List.of()
+    return manager == null ? List.of()
         : manager.getNodes().stream().filter(n -> !n.equals(selfId)).toList();
   }
 

@@ -23,6 +23,8 @@ import org.rendezvous.udp.lobby.LobbyVerticle;
 import org.rendezvous.ws.CallSignalingVerticle;
 import org.rendezvous.ws.WsConfig;
 
+import java.io.IOException;
+import java.net.BindException;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -175,13 +177,13 @@ public final class RendezvousNode {
    */
   private static String bindProblem(Throwable e, String key, String address) {
     String m = String.valueOf(e.getMessage());
-    if (!(e instanceof java.io.IOException)) {
+    if (!(e instanceof IOException)) {
       return m;
     }
     if (m.contains("Address already in use")) {
       return address + " is already in use (" + key + ")";
     }
-    if (m.contains("Cannot assign requested address") || m.contains("Permission denied") || e instanceof java.net.BindException) {
+    if (m.contains("Cannot assign requested address") || m.contains("Permission denied") || e instanceof BindException) {
       return "cannot listen on " + address + " (" + key + "): " + m;
     }
     return m;

@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -179,51 +178,69 @@ class ReplicationTest {
   }
 
   @Test
-  void aBatchLostOnItsWayIsRepairedByAnAntiEntropyRoundOnceTheWayIsOpenAgain() throws Exception {
+  void batchesLostOnTheirWayAreRepairedByTheAntiEntropyRoundsOfEitherNode() throws Exception {
     registrySettings.put("antiEntropySeconds", 1);
     startBoth();
     // B caught up from A as it started; A has pulled B's snapshot on B's join: no such exchange is left to come.
     Poll.until(30_000, "B's snapshot merged on A", () ->
         Metrics.of(a.vertx()).value("rendezvous_registry_join_syncs_total") >= 1 ? true : null);
-    // Node B is cut off from registry traffic, both ways: A's replication batches and the anti-entropy rounds of
-    // both nodes are lost on the way, as when an event-bus connection drops what it held.
-    AtomicBoolean cutOff = new AtomicBoolean(true);
+    // Node B's registry traffic is cut, as when an event-bus connection drops what it held: A's replication
+    // batches (REPLICATE in), A's anti-entropy rounds (DIGEST in) and B's own (DIGEST out) each on its own switch;
+    // every other registry message, both ways, throughout.
+    AtomicBoolean batchesIn = new AtomicBoolean(false);
+    AtomicBoolean roundsIn = new AtomicBoolean(false);
+    AtomicBoolean roundsOut = new AtomicBoolean(false);
     AtomicInteger lostBatches = new AtomicInteger();
     AtomicInteger lostRounds = new AtomicInteger();
-    Predicate<String> lost = address -> {
-      if (!cutOff.get() || !address.startsWith("registry.")) {
-        return false;
-      }
-      if (address.startsWith(RegistryClient.DIGEST_PREFIX)) {
-        lostRounds.incrementAndGet();
+    b.vertx().eventBus().addInboundInterceptor(ctx -> {
+      String address = ctx.message().address();
+      if (address.equals(RegistryClient.REPLICATE) ? batchesIn.get() : address.startsWith(RegistryClient.DIGEST_PREFIX)
+          ? roundsIn.get() : !address.startsWith("registry.")) {
+        ctx.next();
       } else if (address.equals(RegistryClient.REPLICATE)) {
         lostBatches.incrementAndGet();
-      }
-      return true;
-    };
-    b.vertx().eventBus().addInboundInterceptor(ctx -> {
-      if (!lost.test(ctx.message().address())) {
-        ctx.next();
+      } else if (address.startsWith(RegistryClient.DIGEST_PREFIX)) {
+        lostRounds.incrementAndGet();
       }
     });
     b.vertx().eventBus().addOutboundInterceptor(ctx -> {
-      if (!lost.test(ctx.message().address())) {
+      String address = ctx.message().address();
+      if (!address.startsWith("registry.") || (address.startsWith(RegistryClient.DIGEST_PREFIX) && roundsOut.get())) {
         ctx.next();
+      } else if (address.startsWith(RegistryClient.DIGEST_PREFIX)) {
+        lostRounds.incrementAndGet();
       }
     });
+    Metrics.Counter repairedOnB = Metrics.of(b.vertx()).counter("rendezvous_registry_anti_entropy_repaired_total", "");
+
+    // B's own rounds bring what A holds.
+    loseBatch(a, "peer-lost-1", 46001, lostBatches, lostRounds);
+    roundsOut.set(true);
+    Poll.until(15_000, "peer-lost-1 on B", () -> get(b, "/peer/peer-lost-1").statusCode() == 200 ? true : null);
+    assertEquals(1, repairedOnB.value(), "brought by B's own round");
+    roundsOut.set(false);
+
+    // A's rounds find what B lacks and publish it again.
+    loseBatch(a, "peer-lost-2", 46002, lostBatches, lostRounds);
+    batchesIn.set(true);
+    roundsIn.set(true);
+    String body = Poll.until(15_000, "peer-lost-2 on B", () -> {
+      HttpResponse<String> r = get(b, "/peer/peer-lost-2");
+      return r.statusCode() == 200 ? r.body() : null;
+    });
+    assertEquals("{\"peer_id\":\"peer-lost-2\",\"username\":\"u\",\"ip\":\"127.0.0.1\",\"port\":46002}", body);
+    assertEquals(1, repairedOnB.value(), "B's rounds were cut: A published it again");
+  }
+
+  /** Registers {@code peerId} on {@code node} while B is cut off, and checks that B missed it across six lost rounds. */
+  private void loseBatch(RendezvousNode node, String peerId, int port, AtomicInteger lostBatches, AtomicInteger lostRounds)
+      throws Exception {
     int batchesBefore = lostBatches.get();
-    register(a, "peer-lost-on-the-way", 46000);
-    Poll.until(10_000, "A's batch with the peer lost on its way to B", () -> lostBatches.get() > batchesBefore ? true : null);
+    register(node, peerId, port);
+    Poll.until(10_000, "the batch with " + peerId + " lost on its way to B", () -> lostBatches.get() > batchesBefore ? true : null);
     int roundsThen = lostRounds.get();
     // rounds of both nodes, 1 s apart, well past the 1.1 s a new write is left out of the comparison
     Poll.until(20_000, "six anti-entropy rounds lost", () -> lostRounds.get() >= roundsThen + 6 ? true : null);
-    assertEquals(404, get(b, "/peer/peer-lost-on-the-way").statusCode(), "lost, and nothing else brought it");
-
-    cutOff.set(false);
-    String body = Poll.until(15_000, "the peer on B", () -> {
-      HttpResponse<String> r = get(b, "/peer/peer-lost-on-the-way");
-      return r.statusCode() == 200 ? r.body() : null;
-    });
-    assertEquals("{\"peer_id\":\"peer-lost-on-the-way\",\"username\":\"u\",\"ip\":\"127.0.0.1\",\"port\":46000}", body);
+    assertEquals(404, get(b, "/peer/" + peerId).statusCode(), "lost, and nothing else brought it");
   }
 }

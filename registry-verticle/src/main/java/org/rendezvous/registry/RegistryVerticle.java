@@ -22,7 +22,6 @@ import org.rendezvous.registry.store.RegistryStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -45,6 +44,7 @@ public final class RegistryVerticle extends VerticleBase {
   private RegistryStore store;
   private GroupCommit commit;
   private Registry registry;
+  private AntiEntropyRounds rounds;
   private HttpServer http;
   private final List<Long> timers = new ArrayList<>();
 
@@ -66,6 +66,7 @@ public final class RegistryVerticle extends VerticleBase {
           commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), metrics);
           registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, vertx.isClustered(), metrics,
               new Registry.Caps(cfg.maxUsers(), cfg.maxPeers(), cfg.maxWsNames()));
+          rounds = new AntiEntropyRounds(vertx, nodeId, cfg, registry, metrics);
           return store.loadInto(index);
         })
         .compose(v -> {
@@ -108,7 +109,7 @@ public final class RegistryVerticle extends VerticleBase {
                 .completion(),
             vertx.eventBus().<JsonObject>consumer(RegistryClient.SYNC_PREFIX + nodeId, m -> m.reply(registry.snapshot().toJson()))
                 .completion(),
-            vertx.eventBus().<JsonObject>consumer(RegistryClient.DIGEST_PREFIX + nodeId, this::answerDigest).completion(),
+            vertx.eventBus().<JsonObject>consumer(RegistryClient.DIGEST_PREFIX + nodeId, rounds::answer).completion(),
             // A member that (re)joins may have missed writes while it was cut off, as the others may have missed
             // its own: each side of the join pulls the other's snapshot (SPEC §2 rule 5, "starts or rejoins").
             vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> pullFrom(m.body(), metrics))
@@ -117,8 +118,7 @@ public final class RegistryVerticle extends VerticleBase {
         .compose(v -> {
           timers.add(vertx.setPeriodic(cfg.commitDelayMs(), id -> publish(metrics)));
           if (vertx.isClustered() && cfg.antiEntropySeconds() > 0) {
-            AntiEntropyMetrics aem = new AntiEntropyMetrics(metrics);
-            timers.add(vertx.setPeriodic(cfg.antiEntropySeconds() * 1_000, id -> antiEntropyRound(aem)));
+            timers.add(vertx.setPeriodic(cfg.antiEntropySeconds() * 1_000, id -> rounds.round()));
           }
           long sweepMs = sweepInterval();
           if (sweepMs > 0) {
@@ -152,61 +152,6 @@ public final class RegistryVerticle extends VerticleBase {
       }
       conn.closeHandler(v -> open.decrementAndGet());
     });
-  }
-
-  private record AntiEntropyMetrics(Metrics.Counter rounds, Metrics.Counter failed, Metrics.Counter repaired) {
-    AntiEntropyMetrics(Metrics m) {
-      this(m.counter("rendezvous_registry_anti_entropy_rounds_total", "Registry comparisons with another member answered"),
-          m.counter("rendezvous_registry_anti_entropy_failures_total", "Registry comparisons with another member not answered"),
-          m.counter("rendezvous_registry_anti_entropy_repaired_total",
-              "Entries a comparison with another member applied here (replication had lost them)"));
-    }
-  }
-
-  /**
-   * One anti-entropy round ({@link AntiEntropy}): sends one other member, chosen at random, this node's digest
-   * and merges the entries it answers with.
-   */
-  private void antiEntropyRound(AntiEntropyMetrics m) {
-    List<String> others = ClusterEvents.otherMembers(vertx, nodeId);
-    if (others.isEmpty()) {
-      return;
-    }
-    String member = others.get(ThreadLocalRandom.current().nextInt(others.size()));
-    // writes younger than this may still be on their way: two publish periods and a second
-    long cutoff = registry.nowMicros() - (2 * cfg.commitDelayMs() + 1_000) * 1_000;
-    JsonObject ask = AntiEntropy.request(nodeId, cutoff, AntiEntropy.digest(registry.index(), cutoff));
-    long timeoutMs = Math.min(cfg.syncTimeoutMs(), cfg.antiEntropySeconds() * 1_000);
-    vertx.eventBus().<JsonObject>request(RegistryClient.DIGEST_PREFIX + member, ask, new DeliveryOptions().setSendTimeout(timeoutMs))
-        .onSuccess(reply -> {
-          boolean[][] buckets = AntiEntropy.bucketsFromJson(reply.body().getValue("buckets"));
-          if (buckets == null || !(reply.body().getValue("entries") instanceof JsonObject entries)) {
-            m.failed().inc();
-            return;
-          }
-          m.rounds().inc();
-          if (AntiEntropy.any(buckets)) {
-            int applied = registry.mergeSnapshot(ReplicationMessage.fromJson(entries), AntiEntropy.in(buckets, 0),
-                AntiEntropy.in(buckets, 1), AntiEntropy.in(buckets, 2));
-            m.repaired().add(applied);
-            if (applied > 0) {
-              LOG.info("registry: anti-entropy with member " + member + " applied " + applied + " entries replication had lost");
-            }
-          }
-        })
-        .onFailure(e -> m.failed().inc()); // a member without the registry, or one gone: the next round asks another
-  }
-
-  /** The other side of {@link #antiEntropyRound}: this node's entries where the digests differ. */
-  private void answerDigest(io.vertx.core.eventbus.Message<JsonObject> m) {
-    long[][] theirs = AntiEntropy.digestFromJson(m.body().getValue("digest"));
-    if (theirs == null || !(m.body().getValue("cutoff") instanceof Number cutoff)) {
-      m.fail(400, "malformed digest");
-      return;
-    }
-    boolean[][] differ = AntiEntropy.differing(AntiEntropy.digest(registry.index(), cutoff.longValue()), theirs);
-    m.reply(new JsonObject().put("buckets", AntiEntropy.toJson(differ))
-        .put("entries", AntiEntropy.entriesIn(registry.index(), differ, nodeId).toJson()));
   }
 
   private void sendSnapshot(String toNode) {

@@ -1,5 +1,6 @@
 package org.rendezvous.registry;
 
+import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -10,81 +11,84 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The digest two registries compare: equal for equal entries, whatever order they came in; one bucket per difference. */
+/** The digest two registries compare: equal for equal peers in any order, one bucket per settled difference. */
 class AntiEntropyTest {
 
   private static final long NOW = 1_790_000_000_000_000L;
   private static final long CUTOFF = NOW - 2_000_000L;
+  private static final long OLD = NOW - 60_000_000L;
+  private static final long NO_TTL = Long.MIN_VALUE;
 
-  private static RegistryIndex index(List<UserRecord> users, List<PeerRecord> peers, List<WsUserRecord> ws) {
+  private static RegistryIndex index(PeerRecord... peers) {
     RegistryIndex i = new RegistryIndex();
-    users.forEach(i::apply);
-    peers.forEach(i::apply);
-    ws.forEach(i::apply);
+    for (PeerRecord p : peers) {
+      i.apply(p);
+    }
     return i;
   }
 
-  private static UserRecord user(String name, long micros, String origin) {
-    return new UserRecord(name, "198.51.100.1", 1, micros / 1_000_000L, micros, origin);
+  private static PeerRecord peer(String id, long version) {
+    return new PeerRecord(id, "u", "198.51.100.2", 2, true, version, version, "n1");
   }
 
-  private static PeerRecord peer(String id, long micros) {
-    return new PeerRecord(id, "u", "198.51.100.2", 2, true, micros, micros, "n1");
-  }
-
-  @Test
-  void equalRegistriesHaveEqualDigestsWhateverTheOrderOfTheirEntries() {
-    long t = NOW - 60_000_000L;
-    RegistryIndex one = index(List.of(user("ann", t, "n1"), user("bob", t + 1, "n2")), List.of(peer("p1", t), peer("p2", t)),
-        List.of(new WsUserRecord("w", "\"1\"", 5, 6)));
-    RegistryIndex two = index(List.of(user("bob", t + 1, "n2"), user("ann", t, "n1")), List.of(peer("p2", t), peer("p1", t)),
-        List.of(new WsUserRecord("w", "\"1\"", 5, 6)));
-    long[][] d1 = AntiEntropy.digest(one, CUTOFF);
-    long[][] d2 = AntiEntropy.digest(two, CUTOFF);
-    for (int k = 0; k < 3; k++) {
-      assertArrayEquals(d1[k], d2[k]);
-    }
-    assertFalse(AntiEntropy.any(AntiEntropy.differing(d1, d2)));
+  private static boolean[] differing(RegistryIndex one, RegistryIndex two, long expiredBefore) {
+    return AntiEntropy.differing(AntiEntropy.digest(one, CUTOFF, expiredBefore), AntiEntropy.digest(two, CUTOFF, expiredBefore));
   }
 
   @Test
-  void aMissingOrOlderEntryMakesOnlyItsOwnBucketDiffer() {
-    long t = NOW - 60_000_000L;
-    RegistryIndex full = index(List.of(user("ann", t, "n1"), user("bob", t, "n1")), List.of(peer("p1", t)), List.of());
-    RegistryIndex behind = index(List.of(user("ann", t - 5, "n1")), List.of(peer("p1", t)), List.of());
-    boolean[][] differ = AntiEntropy.differing(AntiEntropy.digest(full, CUTOFF), AntiEntropy.digest(behind, CUTOFF));
+  void equalRegistriesHaveEqualDigestsWhateverTheOrderOfTheirPeers() {
+    long[] one = AntiEntropy.digest(index(peer("p1", OLD), peer("p2", OLD + 1)), CUTOFF, NO_TTL);
+    long[] two = AntiEntropy.digest(index(peer("p2", OLD + 1), peer("p1", OLD)), CUTOFF, NO_TTL);
+    assertArrayEquals(one, two);
+  }
+
+  @Test
+  void aMissingOrOlderPeerMakesOnlyItsOwnBucketDifferAndCountsAsLost() {
+    RegistryIndex full = index(peer("p1", OLD + 5), peer("p2", OLD));
+    RegistryIndex behind = index(peer("p1", OLD));
+    boolean[] differ = differing(full, behind, NO_TTL);
     for (int b = 0; b < AntiEntropy.BUCKETS; b++) {
-      boolean expected = b == AntiEntropy.bucket("ann") || b == AntiEntropy.bucket("bob");
-      assertEquals(expected, differ[0][b], "users bucket " + b);
-      assertFalse(differ[1][b], "peers bucket " + b);
+      assertEquals(b == AntiEntropy.bucket("p1") || b == AntiEntropy.bucket("p2"), differ[b], "bucket " + b);
     }
-    ReplicationMessage sent = AntiEntropy.entriesIn(full, differ, "n1");
-    assertEquals(List.of("ann", "bob"), sent.users().stream().map(UserRecord::username).sorted().toList());
-    assertEquals(List.of(), sent.peers());
+    ReplicationMessage sent = AntiEntropy.peersIn(full, differ, NO_TTL, "n1");
+    assertEquals(List.of("p1", "p2"), sent.peers().stream().map(PeerRecord::peerId).sorted().toList());
+    assertEquals(2, AntiEntropy.lostHere(behind, sent, CUTOFF));
+    assertEquals(0, AntiEntropy.lostHere(full, AntiEntropy.peersIn(behind, differ, NO_TTL, "n2"), CUTOFF));
   }
 
   @Test
-  void entriesLastSeenAfterTheCutoffAreLeftOut() {
-    RegistryIndex settled = index(List.of(), List.of(peer("p1", NOW - 60_000_000L)), List.of());
-    RegistryIndex withNew = index(List.of(user("new", NOW, "n2")), List.of(peer("p1", NOW - 60_000_000L), peer("p-new", NOW)),
-        List.of(new WsUserRecord("w-new", "\"1\"", NOW / 1_000, NOW / 1_000)));
-    assertFalse(AntiEntropy.any(AntiEntropy.differing(AntiEntropy.digest(settled, CUTOFF), AntiEntropy.digest(withNew, CUTOFF))),
-        "what may still be on its way does not count");
+  void writesStillOnTheirWayAreNotCountedAsLost() {
+    // one node has the new version of p1 (an update or a DELETE, written after the cutoff), the other the old one
+    RegistryIndex updated = index(peer("p1", NOW), peer("p-new", NOW));
+    RegistryIndex before = index(peer("p1", OLD));
+    ReplicationMessage fromUpdated = AntiEntropy.peersIn(updated, differing(updated, before, NO_TTL), NO_TTL, "n1");
+    assertEquals(0, AntiEntropy.lostHere(before, fromUpdated, CUTOFF), "they arrive by replication");
+    RegistryIndex settled = index(peer("p1", OLD));
+    assertFalse(AntiEntropy.any(differing(settled, index(peer("p1", OLD), peer("p-new", NOW)), NO_TTL)),
+        "a new peer not yet past the cutoff is in no digest");
+  }
+
+  @Test
+  void peersPastTheTtlAreInNoDigestWhicheverNodeHasSweptThem() {
+    long expiredBefore = OLD + 10;
+    RegistryIndex swept = index(peer("fresh", OLD + 20));
+    RegistryIndex notSwept = index(peer("fresh", OLD + 20), peer("expired", OLD));
+    assertFalse(AntiEntropy.any(differing(swept, notSwept, expiredBefore)));
+    boolean[] all = new boolean[AntiEntropy.BUCKETS];
+    java.util.Arrays.fill(all, true);
+    assertEquals(List.of("fresh"), AntiEntropy.peersIn(notSwept, all, expiredBefore, "n").peers().stream()
+        .map(PeerRecord::peerId).toList());
   }
 
   @Test
   void digestsAndBucketSetsSurviveTheirJsonAndMalformedOnesAreRefused() {
-    long[][] d = AntiEntropy.digest(index(List.of(user("ann", NOW - 60_000_000L, "n1")), List.of(), List.of()), CUTOFF);
-    long[][] back = AntiEntropy.digestFromJson(AntiEntropy.toJson(d));
-    for (int k = 0; k < 3; k++) {
-      assertArrayEquals(d[k], back[k]);
-    }
-    boolean[][] buckets = new boolean[3][AntiEntropy.BUCKETS];
-    buckets[1][7] = true;
-    boolean[][] bucketsBack = AntiEntropy.bucketsFromJson(AntiEntropy.toJson(buckets));
-    assertTrue(bucketsBack[1][7]);
-    assertFalse(AntiEntropy.any(new boolean[][] {bucketsBack[0], bucketsBack[2]}));
-    assertNull(AntiEntropy.digestFromJson(new io.vertx.core.json.JsonArray().add(1)));
-    assertNull(AntiEntropy.bucketsFromJson(new io.vertx.core.json.JsonArray("[[64],[],[]]")));
+    long[] d = AntiEntropy.digest(index(peer("p1", OLD)), CUTOFF, NO_TTL);
+    assertArrayEquals(d, AntiEntropy.digestFromJson(AntiEntropy.request("n", CUTOFF, NO_TTL, d).getValue("digest")));
+    boolean[] buckets = new boolean[AntiEntropy.BUCKETS];
+    buckets[7] = true;
+    assertArrayEquals(buckets, AntiEntropy.bucketsFromJson(AntiEntropy.toJson(buckets)));
+    assertNull(AntiEntropy.digestFromJson(new JsonArray().add(1)));
+    assertNull(AntiEntropy.bucketsFromJson(new JsonArray("[64]")));
+    assertTrue(AntiEntropy.any(buckets));
   }
 }

@@ -15,6 +15,9 @@ import org.rendezvous.registry.WsUserRecord;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,10 +45,10 @@ public final class RegistryStore {
       if (parent != null) {
         try {
           Files.createDirectories(parent);
-        } catch (java.nio.file.AccessDeniedException e) {
-          throw new java.io.IOException("no permission to create the directory " + e.getFile(), e);
-        } catch (java.nio.file.FileAlreadyExistsException e) {
-          throw new java.io.IOException("not a directory: " + e.getFile(), e);
+        } catch (AccessDeniedException e) {
+          throw new IOException("no permission to create the directory " + e.getFile(), e);
+        } catch (FileAlreadyExistsException e) {
+          throw new IOException("not a directory: " + e.getFile(), e);
         }
       }
       return path;
