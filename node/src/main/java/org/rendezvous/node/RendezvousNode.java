@@ -12,6 +12,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
 import org.rendezvous.common.ConfigValues;
+import org.rendezvous.common.Health;
 import org.rendezvous.pairing.PairingConfig;
 import org.rendezvous.pairing.PairingVerticle;
 import org.rendezvous.registry.RegistryConfig;
@@ -207,10 +208,16 @@ public final class RendezvousNode {
     return clusterManager;
   }
 
-  /** Ready: every verticle deployed (so the database is open) and, when clustered, still a member. */
+  /**
+   * Ready: every verticle deployed (so the database is open), no service reporting a problem ({@link Health}) and,
+   * when clustered, still a member.
+   */
   public boolean ready() {
     if (!ready || stopping) {
       return false;
+    }
+    if (!Health.problems(vertx).isEmpty()) {
+      return false; // a service's problem, such as SQLite commits failing for a while
     }
     return clusterManager == null || clusterManager.getHazelcastInstance().getLifecycleService().isRunning();
   }

@@ -80,12 +80,12 @@ final class AntiEntropy {
     return new ReplicationMessage(from, List.of(), peers, List.of());
   }
 
-  /** How many of {@code theirs} were written before {@code cutoffMicros} and are missing or older in {@code index}. */
-  static int lostHere(RegistryIndex index, ReplicationMessage theirs, long cutoffMicros) {
+  /** How many of the compared peers of {@code theirs} are missing or older in {@code index}. */
+  static int lostHere(RegistryIndex index, ReplicationMessage theirs, long cutoffMicros, long expiredBeforeMicros) {
     int lost = 0;
     for (PeerRecord p : theirs.peers()) {
       PeerRecord mine = index.peer(p.peerId());
-      if (p.version() < cutoffMicros && (mine == null || p.newerThan(mine))) {
+      if (compared(p, cutoffMicros, expiredBeforeMicros) && (mine == null || p.newerThan(mine))) {
         lost++;
       }
     }

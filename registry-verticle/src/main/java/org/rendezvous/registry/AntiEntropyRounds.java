@@ -69,7 +69,8 @@ final class AntiEntropyRounds {
     if (!AntiEntropy.any(buckets)) {
       return;
     }
-    int lost = AntiEntropy.lostHere(registry.index(), theirs, cutoff);
+    theirs = new ReplicationMessage(theirs.from(), List.of(), theirs.peers(), List.of()); // peers are what rounds compare
+    int lost = AntiEntropy.lostHere(registry.index(), theirs, cutoff, expiredBefore);
     registry.mergeSnapshot(theirs, id -> false, id -> {
       PeerRecord mine = registry.index().peer(id);
       return buckets[AntiEntropy.bucket(id)] && mine != null && mine.lastSeenMicros() >= expiredBefore;
@@ -81,10 +82,14 @@ final class AntiEntropyRounds {
   }
 
   /** The other side of {@link #round}: this node's peers where the digests differ. */
-  void answer(Message<JsonObject> m) {
-    long[] theirs = AntiEntropy.digestFromJson(m.body().getValue("digest"));
-    if (theirs == null || !(m.body().getValue("cutoff") instanceof Number cutoff)
-        || !(m.body().getValue("expiredBefore") instanceof Number expiredBefore)) {
+  void answer(Message<Object> m) {
+    if (!(m.body() instanceof JsonObject body)) {
+      m.fail(400, "malformed digest");
+      return;
+    }
+    long[] theirs = AntiEntropy.digestFromJson(body.getValue("digest"));
+    if (theirs == null || !(body.getValue("cutoff") instanceof Number cutoff)
+        || !(body.getValue("expiredBefore") instanceof Number expiredBefore)) {
       m.fail(400, "malformed digest");
       return;
     }

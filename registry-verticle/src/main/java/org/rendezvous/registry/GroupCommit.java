@@ -3,6 +3,7 @@ package org.rendezvous.registry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.rendezvous.common.Health;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.registry.store.RegistryStore;
 import org.rendezvous.registry.store.WriteBatch;
@@ -42,13 +43,22 @@ final class GroupCommit {
   private List<Waiter> waiters = new ArrayList<>();
   private boolean timerSet;
   private Future<Void> inFlight;
+  private final long notReadyAfterNanos;
+  /** When the failures since the last successful commit began; 0 when the last commit succeeded. */
+  private long failingSinceNanos;
+  private boolean reportedFailing;
 
   GroupCommit(Vertx vertx, RegistryStore store, long delayMs, Metrics metrics) {
-    this(vertx, store, delayMs, WAITER_DEADLINE_MS, metrics);
+    this(vertx, store, delayMs, WAITER_DEADLINE_MS, 0, metrics);
   }
 
-  GroupCommit(Vertx vertx, RegistryStore store, long delayMs, long waiterDeadlineMs, Metrics metrics) {
+  /**
+   * {@code notReadyAfterMs} > 0: once commits have failed without a success for this long, the node is reported
+   * not ready ({@link Health}, component "registry") until one succeeds.
+   */
+  GroupCommit(Vertx vertx, RegistryStore store, long delayMs, long waiterDeadlineMs, long notReadyAfterMs, Metrics metrics) {
     this.waiterDeadlineNanos = waiterDeadlineMs * 1_000_000L;
+    this.notReadyAfterNanos = notReadyAfterMs * 1_000_000L;
     this.vertx = vertx;
     this.store = store;
     this.delayMs = delayMs;
@@ -109,11 +119,13 @@ final class GroupCommit {
           rows.add(batch.size());
         }
         done.forEach(w -> w.promise().complete());
+        healthy();
       } else {
         failures.inc();
         LOG.warning("registry commit of " + batch.size() + " rows failed, retrying: " + ar.cause());
         requeue(batch);
         long now = System.nanoTime();
+        failing(now, ar.cause());
         for (Waiter w : done) {
           if (now - w.sinceNanos() > waiterDeadlineNanos) {
             w.promise().fail(ar.cause());
@@ -130,6 +142,27 @@ final class GroupCommit {
         }
       }
     });
+  }
+
+  private void failing(long now, Throwable cause) {
+    if (failingSinceNanos == 0) {
+      failingSinceNanos = now;
+    }
+    if (!reportedFailing && notReadyAfterNanos > 0 && now - failingSinceNanos >= notReadyAfterNanos) {
+      reportedFailing = true;
+      String why = "SQLite commits failing for " + (now - failingSinceNanos) / 1_000_000_000L + " s: " + cause.getMessage();
+      LOG.severe("registry: the node is not ready while " + why);
+      Health.failing(vertx, "registry", why);
+    }
+  }
+
+  private void healthy() {
+    failingSinceNanos = 0;
+    if (reportedFailing) {
+      reportedFailing = false;
+      LOG.info("registry: SQLite commits succeed again; the node is ready");
+      Health.recovered(vertx, "registry");
+    }
   }
 
   /** Puts a failed batch back under anything written since, which is newer. */

@@ -39,9 +39,10 @@ public final class RegistryClient {
   public static final String SNAPSHOT_PREFIX = "registry.snapshot.";
 
   /**
-   * Per-node anti-entropy, prefix + nodeId ({@link AntiEntropy}). Body: {"from": nodeId, "cutoff": µs, "digest":
-   * three arrays of bucket sums}. Reply: {"buckets": three arrays of the bucket numbers that differ, "entries": this
-   * node's entries in them, in the {@link ReplicationMessage} shape}.
+   * Per-node anti-entropy of the S2 peers, prefix + nodeId ({@link AntiEntropy}). Body: {"from": nodeId, "cutoff":
+   * µs (peers written before it are compared), "expiredBefore": µs (peers last seen before it are not), "digest":
+   * 64 bucket sums}. Reply: {"buckets": the bucket numbers that differ, "entries": this node's peers in them, in the
+   * {@link ReplicationMessage} shape}; failure 400 for a body of another shape.
    */
   public static final String DIGEST_PREFIX = "registry.digest.";
 

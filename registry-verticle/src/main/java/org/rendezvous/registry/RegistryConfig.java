@@ -33,6 +33,8 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param maxFieldChars        longest S2 {@code peer_id} and {@code username}, in characters; longer ones get 422
  * @param antiEntropySeconds   clustered: each node compares its registry with one other member's this often and
  *                             repairs what replication lost ({@link AntiEntropy}); 0 never
+ * @param notReadyAfterFailingCommitsSeconds the node reports not ready once SQLite commits have failed this long
+ *                             without a success (disk full, file locked), until one succeeds; 0 never
  */
 public record RegistryConfig(
     String dbPath,
@@ -51,7 +53,8 @@ public record RegistryConfig(
     int maxPeers,
     int maxWsNames,
     int maxFieldChars,
-    long antiEntropySeconds) {
+    long antiEntropySeconds,
+    long notReadyAfterFailingCommitsSeconds) {
 
   /**
    * The chat client registers once and looks a peer up when its user asks; this leaves room for many of
@@ -77,12 +80,17 @@ public record RegistryConfig(
         intOf(json, "maxPeers", 100_000),
         intOf(json, "maxWsNames", 1_000_000),
         intOf(json, "maxFieldChars", 1_024),
-        longOf(json, "antiEntropySeconds", 30));
+        longOf(json, "antiEntropySeconds", 30),
+        longOf(json, "notReadyAfterFailingCommitsSeconds", 30));
     if (c.dbPath.isBlank()) {
       throw new IllegalArgumentException("registry.dbPath must name a file (SQLite would keep an empty path's data nowhere)");
     }
     if (c.httpPort < 0 || c.httpPort > 65_535) {
       throw new IllegalArgumentException("registry.httpPort must be 0..65535, got " + c.httpPort);
+    }
+    if (c.notReadyAfterFailingCommitsSeconds < 0 || c.notReadyAfterFailingCommitsSeconds > 86_400) {
+      throw new IllegalArgumentException("registry.notReadyAfterFailingCommitsSeconds must be 0..86400, got "
+          + c.notReadyAfterFailingCommitsSeconds);
     }
     if (c.antiEntropySeconds < 0 || c.antiEntropySeconds > 86_400) {
       throw new IllegalArgumentException("registry.antiEntropySeconds must be 0..86400, got " + c.antiEntropySeconds);

@@ -63,7 +63,8 @@ public final class RegistryVerticle extends VerticleBase {
             + " (registry.dbPath): " + e.getMessage(), e)))
         .compose(s -> {
           store = s;
-          commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), metrics);
+          commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), GroupCommit.WAITER_DEADLINE_MS,
+              cfg.notReadyAfterFailingCommitsSeconds() * 1_000, metrics);
           registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, vertx.isClustered(), metrics,
               new Registry.Caps(cfg.maxUsers(), cfg.maxPeers(), cfg.maxWsNames()));
           rounds = new AntiEntropyRounds(vertx, nodeId, cfg, registry, metrics);
@@ -109,7 +110,7 @@ public final class RegistryVerticle extends VerticleBase {
                 .completion(),
             vertx.eventBus().<JsonObject>consumer(RegistryClient.SYNC_PREFIX + nodeId, m -> m.reply(registry.snapshot().toJson()))
                 .completion(),
-            vertx.eventBus().<JsonObject>consumer(RegistryClient.DIGEST_PREFIX + nodeId, rounds::answer).completion(),
+            vertx.eventBus().consumer(RegistryClient.DIGEST_PREFIX + nodeId, rounds::answer).completion(),
             // A member that (re)joins may have missed writes while it was cut off, as the others may have missed
             // its own: each side of the join pulls the other's snapshot (SPEC §2 rule 5, "starts or rejoins").
             vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> pullFrom(m.body(), metrics))

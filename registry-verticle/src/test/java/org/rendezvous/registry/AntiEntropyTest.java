@@ -52,8 +52,8 @@ class AntiEntropyTest {
     }
     ReplicationMessage sent = AntiEntropy.peersIn(full, differ, NO_TTL, "n1");
     assertEquals(List.of("p1", "p2"), sent.peers().stream().map(PeerRecord::peerId).sorted().toList());
-    assertEquals(2, AntiEntropy.lostHere(behind, sent, CUTOFF));
-    assertEquals(0, AntiEntropy.lostHere(full, AntiEntropy.peersIn(behind, differ, NO_TTL, "n2"), CUTOFF));
+    assertEquals(2, AntiEntropy.lostHere(behind, sent, CUTOFF, NO_TTL));
+    assertEquals(0, AntiEntropy.lostHere(full, AntiEntropy.peersIn(behind, differ, NO_TTL, "n2"), CUTOFF, NO_TTL));
   }
 
   @Test
@@ -62,7 +62,7 @@ class AntiEntropyTest {
     RegistryIndex updated = index(peer("p1", NOW), peer("p-new", NOW));
     RegistryIndex before = index(peer("p1", OLD));
     ReplicationMessage fromUpdated = AntiEntropy.peersIn(updated, differing(updated, before, NO_TTL), NO_TTL, "n1");
-    assertEquals(0, AntiEntropy.lostHere(before, fromUpdated, CUTOFF), "they arrive by replication");
+    assertEquals(0, AntiEntropy.lostHere(before, fromUpdated, CUTOFF, NO_TTL), "they arrive by replication");
     RegistryIndex settled = index(peer("p1", OLD));
     assertFalse(AntiEntropy.any(differing(settled, index(peer("p1", OLD), peer("p-new", NOW)), NO_TTL)),
         "a new peer not yet past the cutoff is in no digest");

@@ -82,7 +82,7 @@ class GroupCommitTest {
     RegistryStore store = RegistryStore.open(vertx, db).await(30, TimeUnit.SECONDS);
     Context context = vertx.getOrCreateContext();
     Metrics metrics = Metrics.of(vertx);
-    GroupCommit commit = OnContext.call(context, () -> new GroupCommit(vertx, store, 10, 1, metrics));
+    GroupCommit commit = OnContext.call(context, () -> new GroupCommit(vertx, store, 10, 1, 0, metrics));
     Future<Void> done;
     try (Connection lock = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = lock.createStatement()) {
       st.execute("BEGIN IMMEDIATE");

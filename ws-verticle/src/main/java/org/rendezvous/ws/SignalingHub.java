@@ -487,10 +487,12 @@ final class SignalingHub {
   }
 
   /**
-   * Answers {@code c}'s own message. Once {@code c} has more than ws.maxQueuedBytesPerConnection still to be
-   * written, nothing more it sends is read until that has drained below half (back-pressure, as the original's
-   * websockets library gives by awaiting each send): a client that sends but never reads would otherwise make
-   * the node queue its answers without end, and dropping them would leave a slow reader's requests unanswered.
+   * Answers {@code c}'s own message. Once {@code c}'s write queue is full (about ws.maxQueuedBytesPerConnection
+   * still to be written: Vert.x also waits for 16 frames queued), nothing more it sends is read until that has
+   * drained (back-pressure, as the original's websockets library gives by awaiting each send): a client that
+   * sends but never reads would otherwise make the node queue its answers without end, and dropping them would
+   * leave a slow reader's requests unanswered. Meanwhile its pongs are not read either, so a client that never
+   * reads is closed by the keepalive.
    */
   private void reply(Connection c, String text) {
     if (c.socket.isClosed()) {

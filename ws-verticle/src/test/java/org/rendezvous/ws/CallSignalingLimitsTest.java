@@ -260,8 +260,10 @@ class CallSignalingLimitsTest {
   void aClientThatDoesNotReadItsAnswersIsNotReadEitherUntilTheyDrain() throws Exception {
     Vertx own = Vertx.vertx();
     try {
+      // keepalive far away: this client answers no ping, and a slow machine may take a while over 300,000 answers
       int port = CallSignalingTest.deploy(own, new JsonObject().put("maxMessageBytes", 1024)
-          .put("maxQueuedBytesPerConnection", 16_384).put("messagesPerSecond", 1_000_000).put("messageBurst", 1_000_000));
+          .put("maxQueuedBytesPerConnection", 16_384).put("messagesPerSecond", 1_000_000).put("messageBurst", 1_000_000)
+          .put("pingIntervalMs", 600_000).put("pongTimeoutMs", 600_000).put("idleTimeoutMs", 1_300_000));
       int sent = 300_000; // 14 MB of "Invalid JSON" answers: more than the kernel's socket buffers hold
       try (SilentWsClient deaf = new SilentWsClient(port, 4096)) {
         // Its own thread: once the node stops reading, these writes wait on TCP flow control.
@@ -278,8 +280,18 @@ class CallSignalingLimitsTest {
         try {
           Poll.until(30_000, "the node no longer reading the client", () ->
               metric(own, "rendezvous_ws_reads_paused_total") >= 1 ? true : null);
-          long read = metric(own, "rendezvous_ws_messages_received_total", "type", "invalid_json");
-          assertTrue(read < sent, "read " + read + " of " + sent + " before it paused");
+          // Reading stops short of the end: the count stands still for 200 ms, below what was sent.
+          long[] seen = {-1, 0}; // the count, and since when it has been that
+          long read = Poll.until(30_000, "the node's reading at a standstill", () -> {
+            long count = metric(own, "rendezvous_ws_messages_received_total", "type", "invalid_json");
+            if (count != seen[0]) {
+              seen[0] = count;
+              seen[1] = System.nanoTime();
+              return null;
+            }
+            return System.nanoTime() - seen[1] >= 200_000_000L ? count : null;
+          });
+          assertTrue(read < sent, "read " + read + " of " + sent + " while the client read nothing");
           // Every answer comes, in order, none dropped: the node read no faster than the client took them.
           for (int i = 0; i < sent; i++) {
             assertEquals(ServerMessages.error(ServerMessages.INVALID_JSON), deaf.readText(), "answer " + i);

@@ -1,5 +1,6 @@
 package org.rendezvous.ws;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -33,7 +34,7 @@ final class SilentWsClient implements AutoCloseable {
     }
     socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
     socket.setSoTimeout(10_000);
-    in = new DataInputStream(socket.getInputStream());
+    in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
     out = socket.getOutputStream();
     byte[] key = new byte[16];
     ThreadLocalRandom.current().nextBytes(key);
