@@ -110,6 +110,44 @@ public final class ConfigValues {
     return v == null ? dflt : v.toString();
   }
 
+  /**
+   * An address to listen on or to be reached at: an IPv4 address, an IPv6 address or a host name, checked for
+   * its form only (no lookup here).
+   */
+  public static String hostOf(JsonObject json, String key, String dflt) {
+    Object v = read(json, key);
+    if (v == null) {
+      return dflt;
+    }
+    String host = v instanceof String text ? text.trim() : null;
+    if (host == null || !isHost(host)) {
+      throw new Invalid(key, "must be an IP address or a host name, got " + (v instanceof String ? "\"" + v + "\"" : v));
+    }
+    return host;
+  }
+
+  private static boolean isHost(String h) {
+    if (h.isEmpty() || h.length() > 253) {
+      return false;
+    }
+    if (h.indexOf(':') >= 0) { // IPv6: hexadecimal groups, at most one "::", an IPv4 tail allowed
+      return h.matches("[0-9A-Fa-f:.]+") && h.indexOf(":::") < 0 && h.indexOf("::") == h.lastIndexOf("::");
+    }
+    if (h.matches("[0-9.]+")) {
+      String[] parts = h.split("\\.", -1);
+      if (parts.length != 4) {
+        return false;
+      }
+      for (String p : parts) {
+        if (p.isEmpty() || p.length() > 3 || Integer.parseInt(p) > 255) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return h.matches("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
+  }
+
   /** A list given either as a JSON array or as a comma-separated string. */
   public static List<String> listOf(JsonObject json, String key, List<String> dflt) {
     Object v = read(json, key);

@@ -2,8 +2,8 @@ package org.rendezvous.node;
 
 import io.vertx.core.json.JsonObject;
 
+import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
-import static org.rendezvous.common.ConfigValues.stringOf;
 
 /**
  * The {@code ops} section: the health / metrics / cluster-view HTTP listener.
@@ -14,7 +14,7 @@ import static org.rendezvous.common.ConfigValues.stringOf;
 public record OpsConfig(String host, int port) {
 
   public static OpsConfig from(JsonObject json) {
-    OpsConfig c = new OpsConfig(stringOf(json, "host", "0.0.0.0"), intOf(json, "port", 8080));
+    OpsConfig c = new OpsConfig(hostOf(json, "host", "0.0.0.0"), intOf(json, "port", 8080));
     if (c.port < 0 || c.port > 65_535) {
       throw new IllegalArgumentException("ops.port must be 0..65535, got " + c.port);
     }

@@ -44,6 +44,13 @@ class ConfigCheckTest {
     assertEquals("udp.port must be 0..65535, got 70000", problem("{\"udp\":{\"port\":70000}}"));
     assertEquals("registry.httpPort must be 0..65535, got 70000", problem("{\"registry\":{\"httpPort\":70000}}"));
     assertTrue(problem("{\"registry\":{\"dbPath\":\" \"}}").startsWith("registry.dbPath must name a file"));
+    assertEquals("config udp.host must be an IP address or a host name, got \"999.1.1.1\"", problem("{\"udp\":{\"host\":\"999.1.1.1\"}}"));
+    assertEquals("config ops.host must be an IP address or a host name, got {\"a\":1}", problem("{\"ops\":{\"host\":{\"a\":1}}}"));
+    assertEquals("config registry.httpHost must be an IP address or a host name, got \"bad host\"",
+        problem("{\"registry\":{\"httpHost\":\"bad host\"}}"));
+    for (String good : List.of("0.0.0.0", "127.0.0.1", "::", "::1", "fe80::1", "::ffff:10.0.0.1", "localhost", "node-1.example.org")) {
+      assertEquals(List.of(), unknown("{\"ws\":{\"host\":\"" + good + "\"}}"), good);
+    }
     assertTrue(problem("{\"node\":{\"logLevel\":\"VERBOSE\"}}").startsWith("config node.logLevel must be a java.util.logging level"));
     assertEquals("config registry must be an object of keys, got 5", problem("{\"registry\":5}"));
     assertEquals("config node.drainSeconds must be 0..300, got -1", problem("{\"node\":{\"drainSeconds\":-1}}"));

@@ -3,6 +3,7 @@ package org.rendezvous.pairing;
 import io.vertx.core.json.JsonObject;
 import org.rendezvous.common.SourceRateLimiter;
 
+import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
 import static org.rendezvous.common.ConfigValues.stringOf;
@@ -28,7 +29,7 @@ public record PairingConfig(String host, int port, long helloTimeoutMs, long wai
 
   public static PairingConfig from(JsonObject json) {
     PairingConfig c = new PairingConfig(
-        stringOf(json, "host", "0.0.0.0"),
+        hostOf(json, "host", "0.0.0.0"),
         intOf(json, "port", 7700),
         longOf(json, "helloTimeoutMs", 15_000),
         longOf(json, "waitTimeoutMs", 30_000),

@@ -5,6 +5,7 @@ import org.rendezvous.common.SourceRateLimiter;
 
 import java.util.List;
 
+import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.listOf;
 import static org.rendezvous.common.ConfigValues.longOf;
@@ -68,7 +69,7 @@ public record RegistryConfig(
         longOf(json, "commitDelayMs", 50),
         longOf(json, "userRetentionSeconds", 86_400),
         longOf(json, "peerTtlSeconds", 0),
-        stringOf(json, "httpHost", "0.0.0.0"),
+        hostOf(json, "httpHost", "0.0.0.0"),
         intOf(json, "httpPort", 8000),
         listOf(json, "trustedProxies", List.of("127.0.0.1", "::1")),
         intOf(json, "maxBodyBytes", 65_536),

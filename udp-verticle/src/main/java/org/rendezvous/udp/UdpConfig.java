@@ -3,6 +3,7 @@ package org.rendezvous.udp;
 import io.vertx.core.json.JsonObject;
 import org.rendezvous.common.SourceRateLimiter;
 
+import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.stringOf;
 
@@ -31,7 +32,7 @@ public record UdpConfig(String host, int port, int maxNameBytes, int listMaxByte
 
   public static UdpConfig from(JsonObject json) {
     UdpConfig c = new UdpConfig(
-        stringOf(json, "host", "0.0.0.0"),
+        hostOf(json, "host", "0.0.0.0"),
         intOf(json, "port", 3478),
         intOf(json, "maxNameBytes", 64),
         intOf(json, "listMaxBytes", MAX_DATAGRAM),

@@ -5,6 +5,7 @@ import org.rendezvous.common.SourceRateLimiter;
 
 import java.util.Map;
 
+import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
 import static org.rendezvous.common.ConfigValues.stringOf;
@@ -74,7 +75,7 @@ public record WsConfig(
     long pingIntervalMs = longOf(effective, "pingIntervalMs", 20_000);
     long pongTimeoutMs = longOf(effective, "pongTimeoutMs", 20_000);
     WsConfig c = new WsConfig(
-        stringOf(effective, "host", "0.0.0.0"),
+        hostOf(effective, "host", "0.0.0.0"),
         intOf(effective, "port", 8765),
         pingIntervalMs,
         pongTimeoutMs,

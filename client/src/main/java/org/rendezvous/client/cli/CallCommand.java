@@ -44,6 +44,9 @@ import java.util.concurrent.TimeoutException;
 @Command(name = "call", description = "Register for WebSocket call signaling (S3), call PEER or accept a call, then exchange offer/answer lines.")
 final class CallCommand implements Callable<Integer> {
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   @Parameters(paramLabel = "SERVER_URL", description = "ws://host:8765 (or wss://…, http://…, host, host:port; default port 8765)")
   String server;
 

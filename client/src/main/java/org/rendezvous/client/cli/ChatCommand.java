@@ -31,6 +31,9 @@ import java.util.concurrent.Callable;
 @Command(name = "chat", description = "x20chat-compatible P2P chat over a punched UDP path.")
 final class ChatCommand implements Callable<Integer> {
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   @Option(names = "--server", required = true, description = "the S2 registry: a URL like http://203.0.113.1:8000, or host[:port] (port 8000 by default)")
   String server;
 

@@ -16,6 +16,9 @@ import java.util.concurrent.Callable;
 @Command(name = "list", description = "Print the STUN-lite peer list (username, address, seconds since last heartbeat).")
 final class ListCommand implements Callable<Integer> {
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   @Parameters(paramLabel = "SERVER", description = "host or host:port (default port 3478)")
   String server;
 

@@ -28,6 +28,9 @@ import java.util.concurrent.Callable;
 @Command(name = "lobby", description = "Host or join an S4 lobby session, start it, then greet every other player directly.")
 final class LobbyCommand implements Callable<Integer> {
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   @Spec
   CommandSpec spec;
 

@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "pair", description = "Pair with a peer by a shared UUID (S1), punch UDP or TCP, then chat line by line.")
 final class PairCommand implements Callable<Integer> {
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   @Spec
   CommandSpec spec;
 

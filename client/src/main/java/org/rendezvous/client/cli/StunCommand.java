@@ -15,6 +15,9 @@ import java.util.concurrent.Callable;
 @Command(name = "stun", description = "Print this host's public address as a STUN server sees it.")
 final class StunCommand implements Callable<Integer> {
 
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   @Parameters(paramLabel = "SERVER", description = "STUN server: host or host:port (default port 3478)")
   String server;
 

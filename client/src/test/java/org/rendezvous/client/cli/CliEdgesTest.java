@@ -147,4 +147,15 @@ class CliEdgesTest {
     assertEquals("https://h/x", Endpoints.http("https://h/x", 8000));
     assertEquals(java.net.URI.create("ws://[::1]:8765/"), Endpoints.webSocket("::1", 8765));
   }
+
+  @Test
+  void everyCommandShowsItsHelpAndExitsZero() {
+    for (String command : List.of("stun", "list", "chat", "pair", "lobby", "call")) {
+      CommandLine cli = RendezvousCli.commandLine();
+      StringWriter out = new StringWriter();
+      cli.setOut(new PrintWriter(out, true));
+      assertEquals(0, cli.execute(command, "--help"), command);
+      assertTrue(out.toString().startsWith("Usage: rendezvous " + command), out.toString());
+    }
+  }
 }

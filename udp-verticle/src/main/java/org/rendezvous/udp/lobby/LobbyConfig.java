@@ -3,9 +3,9 @@ package org.rendezvous.udp.lobby;
 import io.vertx.core.json.JsonObject;
 import org.rendezvous.common.SourceRateLimiter;
 
+import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
-import static org.rendezvous.common.ConfigValues.stringOf;
 
 /**
  * The {@code lobby} section of the node config: the S4 socket, the session timers, and the limits
@@ -30,7 +30,7 @@ public record LobbyConfig(String host, int port, LobbyTimers timers, long forwar
   public static LobbyConfig from(JsonObject json) {
     LobbyTimers spec = LobbyTimers.SPEC;
     LobbyConfig c = new LobbyConfig(
-        stringOf(json, "host", "0.0.0.0"),
+        hostOf(json, "host", "0.0.0.0"),
         intOf(json, "port", 57775),
         new LobbyTimers(
             longOf(json, "playerTimeoutMs", spec.playerTimeoutMs()),
