@@ -49,7 +49,7 @@ final class LobbyCommand implements Callable<Integer> {
   @Option(names = "--max", defaultValue = "4", description = "host: most players (2-12, default: ${DEFAULT-VALUE})")
   int max;
 
-  @Option(names = "--players", defaultValue = "2", description = "host: start once this many have joined (default: ${DEFAULT-VALUE})")
+  @Option(names = "--players", defaultValue = "2", description = "host: start once this many have joined (2..--max, default: ${DEFAULT-VALUE})")
   int players;
 
   @Option(names = "--password", description = "session password")
@@ -62,6 +62,12 @@ final class LobbyCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (!role.equals("host") && !role.equals("join")) {
       throw new CommandLine.ParameterException(spec.commandLine(), "ROLE must be host or join, not " + role);
+    }
+    if (role.equals("host") && (max < 2 || max > 12)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--max must be 2..12 (the lobby's limits), not " + max);
+    }
+    if (role.equals("host") && (players < 2 || players > max)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--players must be 2.." + max + " (--max), not " + players);
     }
     long started = System.nanoTime();
     long deadline = started + timeout.toNanos();

@@ -73,7 +73,9 @@ class CliEdgesTest {
   void badArgumentsExitTwoWithTheUsage() {
     for (String[] args : List.of(new String[] {"stun", "host:abc"}, new String[] {"list", "[::1]x"},
         new String[] {"pair", "127.0.0.1:70000", "k"}, new String[] {"pair", "127.0.0.1", ""},
-        new String[] {"lobby", "127.0.0.1", "visit", "S", "N"}, new String[] {"chat", "--server", "h:x", "--username", "u",
+        new String[] {"lobby", "127.0.0.1", "visit", "S", "N"}, new String[] {"lobby", "127.0.0.1", "host", "S", "N", "--max", "99"},
+        new String[] {"lobby", "127.0.0.1", "host", "S", "N", "--players", "1"},
+        new String[] {"lobby", "127.0.0.1", "host", "S", "N", "--max", "3", "--players", "4"}, new String[] {"chat", "--server", "h:x", "--username", "u",
             "--peer-id", "p"}, new String[] {"chat", "--server", "http://h:x", "--username", "u", "--peer-id", "p"},
         new String[] {"chat", "--server", "ftp://h", "--username", "u", "--peer-id", "p"}, new String[] {"stun", "a:b:c"},
         new String[] {"call", "ws://:8765", "--username", "u"})) {
