@@ -148,6 +148,13 @@ public final class ConfigValues {
     return h.matches("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
   }
 
+  /** Fails unless {@code port} is a port number or 0 (any free port); {@code name} is the setting as the message shows it. */
+  public static void requirePort(String name, int port) {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException(name + " must be 0..65535, got " + port);
+    }
+  }
+
   /** A list given either as a JSON array or as a comma-separated string. */
   public static List<String> listOf(JsonObject json, String key, List<String> dflt) {
     Object v = read(json, key);

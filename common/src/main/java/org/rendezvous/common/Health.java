@@ -3,9 +3,6 @@ package org.rendezvous.common;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 
-import java.util.Map;
-import java.util.TreeMap;
-
 /**
  * Problems a service of this node reports while they last, each keeping the node from being ready
  * (/health/ready answers 503, so a load balancer or Kubernetes sends clients to other nodes) though it
@@ -27,9 +24,9 @@ public final class Health {
     map(vertx).remove(component);
   }
 
-  /** The problems reported now, by component; empty when there are none. */
-  public static Map<String, String> problems(Vertx vertx) {
-    return new TreeMap<>(map(vertx));
+  /** Whether no component reports a problem now. */
+  public static boolean allWell(Vertx vertx) {
+    return map(vertx).isEmpty();
   }
 
   private static LocalMap<String, String> map(Vertx vertx) {

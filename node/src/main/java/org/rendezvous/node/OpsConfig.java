@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 
 import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
+import static org.rendezvous.common.ConfigValues.requirePort;
 
 /**
  * The {@code ops} section: the health / metrics / cluster-view HTTP listener.
@@ -15,9 +16,7 @@ public record OpsConfig(String host, int port) {
 
   public static OpsConfig from(JsonObject json) {
     OpsConfig c = new OpsConfig(hostOf(json, "host", "0.0.0.0"), intOf(json, "port", 8080));
-    if (c.port < 0 || c.port > 65_535) {
-      throw new IllegalArgumentException("ops.port must be 0..65535, got " + c.port);
-    }
+    requirePort("ops.port", c.port);
     return c;
   }
 }

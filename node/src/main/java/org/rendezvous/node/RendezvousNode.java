@@ -216,7 +216,7 @@ public final class RendezvousNode {
     if (!ready || stopping) {
       return false;
     }
-    if (!Health.problems(vertx).isEmpty()) {
+    if (!Health.allWell(vertx)) {
       return false; // a service's problem, such as SQLite commits failing for a while
     }
     return clusterManager == null || clusterManager.getHazelcastInstance().getLifecycleService().isRunning();

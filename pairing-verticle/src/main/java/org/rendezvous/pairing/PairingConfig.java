@@ -6,6 +6,7 @@ import org.rendezvous.common.SourceRateLimiter;
 import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
+import static org.rendezvous.common.ConfigValues.requirePort;
 import static org.rendezvous.common.ConfigValues.stringOf;
 
 /**
@@ -37,9 +38,7 @@ public record PairingConfig(String host, int port, long helloTimeoutMs, long wai
         intOf(json, "maxConnections", 10_000),
         stringOf(json, "software", "Rendezvous/0.1.0"),
         SourceRateLimiter.Limits.from(json, "pairing", "rateLimit", RATE_LIMIT));
-    if (c.port < 0 || c.port > 65_535) {
-      throw new IllegalArgumentException("pairing.port must be 0..65535");
-    }
+    requirePort("pairing.port", c.port);
     if (c.helloTimeoutMs < 1 || c.waitTimeoutMs < 1) {
       throw new IllegalArgumentException("pairing.helloTimeoutMs and pairing.waitTimeoutMs must be >= 1");
     }

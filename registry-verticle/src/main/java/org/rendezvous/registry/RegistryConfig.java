@@ -9,6 +9,7 @@ import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.listOf;
 import static org.rendezvous.common.ConfigValues.longOf;
+import static org.rendezvous.common.ConfigValues.requirePort;
 import static org.rendezvous.common.ConfigValues.stringOf;
 
 /**
@@ -86,9 +87,7 @@ public record RegistryConfig(
     if (c.dbPath.isBlank()) {
       throw new IllegalArgumentException("registry.dbPath must name a file (SQLite would keep an empty path's data nowhere)");
     }
-    if (c.httpPort < 0 || c.httpPort > 65_535) {
-      throw new IllegalArgumentException("registry.httpPort must be 0..65535, got " + c.httpPort);
-    }
+    requirePort("registry.httpPort", c.httpPort);
     if (c.notReadyAfterFailingCommitsSeconds < 0 || c.notReadyAfterFailingCommitsSeconds > 86_400) {
       throw new IllegalArgumentException("registry.notReadyAfterFailingCommitsSeconds must be 0..86400, got "
           + c.notReadyAfterFailingCommitsSeconds);

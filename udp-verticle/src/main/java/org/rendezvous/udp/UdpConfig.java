@@ -5,6 +5,7 @@ import org.rendezvous.common.SourceRateLimiter;
 
 import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
+import static org.rendezvous.common.ConfigValues.requirePort;
 import static org.rendezvous.common.ConfigValues.stringOf;
 
 /**
@@ -39,9 +40,7 @@ public record UdpConfig(String host, int port, int maxNameBytes, int listMaxByte
         intOf(json, "replyBudgetBytesPerSecond", 65_536),
         stringOf(json, "software", "Rendezvous/0.1.0"),
         SourceRateLimiter.Limits.from(json, "udp", "rateLimit", RATE_LIMIT));
-    if (c.port < 0 || c.port > 65_535) {
-      throw new IllegalArgumentException("udp.port must be 0..65535, got " + c.port);
-    }
+    requirePort("udp.port", c.port);
     if (c.listMaxBytes < 1 || c.listMaxBytes > MAX_DATAGRAM) {
       throw new IllegalArgumentException("udp.listMaxBytes must be 1.." + MAX_DATAGRAM);
     }

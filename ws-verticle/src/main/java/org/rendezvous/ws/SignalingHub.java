@@ -506,7 +506,7 @@ final class SignalingHub {
     }
   }
 
-  /** {@code c}'s queue has drained below half its limit: read it again if its answers held it. */
+  /** {@code c}'s write queue has drained (Vert.x's drain handler): read it again if its answers held it. */
   void drained(Connection c) {
     if (c.backlogged) {
       c.backlogged = false;

@@ -8,6 +8,7 @@ import java.util.Map;
 import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
+import static org.rendezvous.common.ConfigValues.requirePort;
 import static org.rendezvous.common.ConfigValues.stringOf;
 
 /**
@@ -93,9 +94,7 @@ public record WsConfig(
         stringOf(effective, "jwtPublicKey", ""),
         stringOf(effective, "jwtAlgorithm", "RS256"),
         SourceRateLimiter.Limits.from(effective, "ws", "handshakeRateLimit", HANDSHAKE_RATE_LIMIT));
-    if (c.port < 0 || c.port > 65_535) {
-      throw new IllegalArgumentException("ws.port (or PORT) must be 0..65535, got " + c.port);
-    }
+    requirePort("ws.port (or PORT)", c.port);
     if (c.pingIntervalMs < 10 || c.pongTimeoutMs < 10) {
       throw new IllegalArgumentException("ws.pingIntervalMs and ws.pongTimeoutMs must be >= 10");
     }

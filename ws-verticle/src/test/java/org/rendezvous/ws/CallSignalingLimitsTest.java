@@ -16,6 +16,7 @@ import org.rendezvous.testkit.Poll;
 import org.rendezvous.testkit.RawHttp;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +24,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -232,25 +234,21 @@ class CallSignalingLimitsTest {
     try (SilentWsClient faker = new SilentWsClient(limitedPort)) {
       faker.sendText("{\"type\":\"register\",\"username\":\"ka-faker\",\"user_id\":\"1\"}");
       // Unasked pongs, 8 random bytes each, every 20 ms: never the payload of the ping the server sent.
-      AtomicBoolean stop = new AtomicBoolean();
-      Thread ponger = new Thread(() -> {
-        byte[] payload = new byte[8];
-        for (int i = 0; i < 500 && !stop.get(); i++) {
+      ScheduledExecutorService ponger = Executors.newSingleThreadScheduledExecutor();
+      try {
+        ponger.scheduleAtFixedRate(() -> {
+          byte[] payload = new byte[8];
           ThreadLocalRandom.current().nextBytes(payload);
           try {
             faker.sendPong(payload);
-            Thread.sleep(20);
-          } catch (IOException | InterruptedException e) {
-            return;
+          } catch (IOException e) {
+            throw new UncheckedIOException(e); // closed: no more runs
           }
-        }
-      });
-      ponger.start();
-      try {
+        }, 0, 20, TimeUnit.MILLISECONDS);
         assertEquals(1011, faker.awaitCloseCode(), "closed for its unanswered ping");
       } finally {
-        stop.set(true);
-        ponger.join(5_000);
+        ponger.shutdownNow();
+        assertTrue(ponger.awaitTermination(5, TimeUnit.SECONDS));
       }
       assertEquals(1, metric(limited, "rendezvous_ws_keepalive_timeouts_total") - before);
     }

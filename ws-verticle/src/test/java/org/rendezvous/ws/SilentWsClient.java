@@ -17,6 +17,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class SilentWsClient implements AutoCloseable {
 
+  /** Frame opcodes read. */
+  private static final int TEXT = 0x1;
+  private static final int CLOSE = 0x8;
+  private static final int PING = 0x9;
+
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
@@ -67,16 +72,25 @@ final class SilentWsClient implements AutoCloseable {
 
   /** Reads frames, counting pings and skipping other control frames, until a text frame: its text. */
   String readText() throws IOException {
+    Frame f = nextTextOrClose();
+    if (f.opcode() == CLOSE) {
+      throw new IOException("closed by the server");
+    }
+    return new String(f.payload(), StandardCharsets.UTF_8);
+  }
+
+  private record Frame(int opcode, byte[] payload) {
+  }
+
+  /** The next text or close frame; pings on the way are counted, other frames skipped. */
+  private Frame nextTextOrClose() throws IOException {
     while (true) {
-      int b0 = in.readUnsignedByte();
+      int opcode = in.readUnsignedByte() & 0x0f;
       byte[] payload = readPayload();
-      int opcode = b0 & 0x0f;
-      if (opcode == 0x9) {
+      if (opcode == PING) {
         pingsSeen++;
-      } else if (opcode == 0x1) {
-        return new String(payload, StandardCharsets.UTF_8);
-      } else if (opcode == 0x8) {
-        throw new IOException("closed by the server");
+      } else if (opcode == TEXT || opcode == CLOSE) {
+        return new Frame(opcode, payload);
       }
     }
   }
@@ -136,12 +150,9 @@ final class SilentWsClient implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         throw new IOException("no close frame within 10 s (" + pingsSeen + " pings seen)");
       }
-      int b0 = in.readUnsignedByte();
-      byte[] payload = readPayload();
-      int opcode = b0 & 0x0f;
-      if (opcode == 0x9) {
-        pingsSeen++;
-      } else if (opcode == 0x8) {
+      Frame f = nextTextOrClose();
+      if (f.opcode() == CLOSE) {
+        byte[] payload = f.payload();
         return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
       }
     }

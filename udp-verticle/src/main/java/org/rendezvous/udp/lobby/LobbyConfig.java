@@ -6,6 +6,7 @@ import org.rendezvous.common.SourceRateLimiter;
 import static org.rendezvous.common.ConfigValues.hostOf;
 import static org.rendezvous.common.ConfigValues.intOf;
 import static org.rendezvous.common.ConfigValues.longOf;
+import static org.rendezvous.common.ConfigValues.requirePort;
 
 /**
  * The {@code lobby} section of the node config: the S4 socket, the session timers, and the limits
@@ -40,9 +41,7 @@ public record LobbyConfig(String host, int port, LobbyTimers timers, long forwar
         longOf(json, "forwardTimeoutMs", 2_000),
         intOf(json, "maxSessions", 100_000),
         SourceRateLimiter.Limits.from(json, "lobby", "rateLimit", RATE_LIMIT));
-    if (c.port < 0 || c.port > 65_535) {
-      throw new IllegalArgumentException("lobby.port must be 0..65535, got " + c.port);
-    }
+    requirePort("lobby.port", c.port);
     if (c.forwardTimeoutMs < 1 || c.maxSessions < 1) {
       throw new IllegalArgumentException("lobby.forwardTimeoutMs and lobby.maxSessions must be >= 1");
     }
