@@ -30,15 +30,20 @@ final class Registry {
   private final Metrics.Counter wsNamesRefused;
   private final Caps caps;
   private long lastVersion;
-  private long userRetentionSeconds;
-  private long peerTtlSeconds;
+  private Retention retention = Retention.NONE;
 
   /**
-   * Most entries of each kind this node adds itself. Entries another node replicates here are applied past
-   * them: every node holds the same registry, and each refuses its own clients' new entries at the same count.
+   * Most entries of each kind this node adds itself, and most heap all of them may take together
+   * ({@link RegistryIndex#bytes()}). Entries another node replicates here are applied past them: every node
+   * holds the same registry, and each refuses its own clients' new entries at the same count and size.
    */
-  record Caps(int users, int peers, int wsNames) {
-    static final Caps NONE = new Caps(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE);
+  record Caps(int users, int peers, int wsNames, long bytes) {
+    static final Caps NONE = new Caps(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE);
+  }
+
+  /** Whether a new entry of {@code footprint} bytes would take the index past its size. */
+  private boolean overBudget(long footprint) {
+    return index.bytes() + footprint > caps.bytes();
   }
 
   /** {@code replicate} false (a single node): nothing is queued for other nodes. */
@@ -52,7 +57,8 @@ final class Registry {
     this.heartbeats = metrics.counter("rendezvous_registry_writes_total", "Registry writes accepted", "kind", "s0_heartbeat");
     this.replicatedIn = metrics.counter("rendezvous_registry_replicated_in_total", "Entries applied from other nodes");
     String full = "rendezvous_registry_full_total";
-    String fullHelp = "New entries refused: the registry held registry.maxUsers / maxPeers / maxWsNames of that kind";
+    String fullHelp = "New entries refused: the registry held registry.maxUsers / maxPeers / maxWsNames of that kind,"
+        + " or registry.maxMemoryBytes in all";
     this.usersRefused = metrics.counter(full, fullHelp, "kind", "s0_user");
     this.peersRefused = metrics.counter(full, fullHelp, "kind", "s2_peer");
     this.wsNamesRefused = metrics.counter(full, fullHelp, "kind", "s3_name");
@@ -80,12 +86,12 @@ final class Registry {
 
   void heartbeat(String username, String ip, int port) {
     UserRecord existing = index.user(username);
-    if (existing == null && index.userCount() >= caps.users()) {
+    long version = nextVersion(existing == null ? 0 : existing.version());
+    UserRecord r = new UserRecord(username, ip, port, clockMicros.getAsLong() / 1_000_000L, version, nodeId);
+    if (existing == null && (index.userCount() >= caps.users() || overBudget(RegistryIndex.footprint(r)))) {
       usersRefused.inc();
       return;
     }
-    long version = nextVersion(existing == null ? 0 : existing.version());
-    UserRecord r = new UserRecord(username, ip, port, clockMicros.getAsLong() / 1_000_000L, version, nodeId);
     heartbeats.inc();
     if (index.apply(r)) {
       commit.batch().put(r);
@@ -97,11 +103,13 @@ final class Registry {
 
   /** Records that an S3 name registered or left at {@code epochMillis}. */
   void wsSeen(String username, String userIdJson, long epochMillis) {
-    if (index.wsUser(username) == null && index.wsUsers().size() >= caps.wsNames()) {
+    WsUserRecord seen = new WsUserRecord(username, userIdJson, epochMillis, epochMillis);
+    if (index.wsUser(username) == null
+        && (index.wsUsers().size() >= caps.wsNames() || overBudget(RegistryIndex.footprint(seen)))) {
       wsNamesRefused.inc();
       return;
     }
-    WsUserRecord merged = index.apply(new WsUserRecord(username, userIdJson, epochMillis, epochMillis));
+    WsUserRecord merged = index.apply(seen);
     if (merged != null) {
       commit.batch().put(merged);
       if (replicate) {
@@ -116,12 +124,12 @@ final class Registry {
    */
   io.vertx.core.Future<PeerRecord> register(String peerId, String username, String ip, long port) {
     PeerRecord existing = index.peer(peerId);
-    if (existing == null && index.peerCount() >= caps.peers()) {
+    long version = nextVersion(existing == null ? 0 : existing.version());
+    PeerRecord r = new PeerRecord(peerId, username, ip, port, true, clockMicros.getAsLong(), version, nodeId);
+    if (existing == null && (index.peerCount() >= caps.peers() || overBudget(RegistryIndex.footprint(r)))) {
       peersRefused.inc();
       return io.vertx.core.Future.succeededFuture(null);
     }
-    long version = nextVersion(existing == null ? 0 : existing.version());
-    PeerRecord r = new PeerRecord(peerId, username, ip, port, true, clockMicros.getAsLong(), version, nodeId);
     write(r);
     return commit.committed().map(r);
   }
@@ -154,8 +162,9 @@ final class Registry {
   int applyReplicated(ReplicationMessage m) {
     int applied = 0;
     long now = clockMicros.getAsLong();
-    long userCutoffSeconds = userRetentionSeconds > 0 ? now / 1_000_000L - userRetentionSeconds : Long.MIN_VALUE;
-    long peerCutoffMicros = peerTtlSeconds > 0 ? now - peerTtlSeconds * 1_000_000L : Long.MIN_VALUE;
+    long userCutoffSeconds = retention.users() > 0 ? now / 1_000_000L - retention.users() : Long.MIN_VALUE;
+    long peerCutoffMicros = retention.peers() > 0 ? now - retention.peers() * 1_000_000L : Long.MIN_VALUE;
+    long wsNameCutoffMillis = retention.wsNames() > 0 ? now / 1_000L - retention.wsNames() * 1_000L : Long.MIN_VALUE;
     for (UserRecord u : m.users()) {
       if (u.lastSeen() < userCutoffSeconds) {
         continue;
@@ -177,6 +186,9 @@ final class Registry {
       }
     }
     for (WsUserRecord w : m.wsUsers()) {
+      if (w.lastSeen() < wsNameCutoffMillis) {
+        continue;
+      }
       WsUserRecord merged = index.apply(w);
       if (merged != null) {
         commit.batch().put(merged);
@@ -245,26 +257,41 @@ final class Registry {
   }
 
   /**
-   * Applies retention (0: none) and keeps it for {@link #applyReplicated}; returns how many entries were removed.
+   * How long each kind is kept, in seconds (0: for ever): S0 users since their last heartbeat, S2 peers since
+   * they last registered, S3 names since they last registered or left.
    */
-  int expire(long userRetentionSeconds, long peerTtlSeconds) {
-    this.userRetentionSeconds = userRetentionSeconds;
-    this.peerTtlSeconds = peerTtlSeconds;
+  record Retention(long users, long peers, long wsNames) {
+    static final Retention NONE = new Retention(0, 0, 0);
+  }
+
+  /**
+   * Applies {@code retention} and keeps it for {@link #applyReplicated}; returns how many entries were removed.
+   */
+  int expire(Retention retention) {
+    this.retention = retention;
     long now = clockMicros.getAsLong();
     int removed = 0;
-    if (userRetentionSeconds > 0) {
-      List<String> gone = index.expireUsers(now / 1_000_000L - userRetentionSeconds);
+    if (retention.users() > 0) {
+      List<String> gone = index.expireUsers(now / 1_000_000L - retention.users());
       gone.forEach(u -> {
         commit.batch().deleteUser(u);
         outUsers.remove(u);
       });
       removed += gone.size();
     }
-    if (peerTtlSeconds > 0) {
-      List<String> gone = index.expirePeers(now - peerTtlSeconds * 1_000_000L);
+    if (retention.peers() > 0) {
+      List<String> gone = index.expirePeers(now - retention.peers() * 1_000_000L);
       gone.forEach(p -> {
         commit.batch().deletePeer(p);
         outPeers.remove(p);
+      });
+      removed += gone.size();
+    }
+    if (retention.wsNames() > 0) {
+      List<String> gone = index.expireWsUsers(now / 1_000L - retention.wsNames() * 1_000L);
+      gone.forEach(w -> {
+        commit.batch().deleteWsUser(w);
+        outWsUsers.remove(w);
       });
       removed += gone.size();
     }

@@ -20,6 +20,7 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param commitDelayMs        longest time a write waits for its group commit (and for replication)
  * @param userRetentionSeconds S0 users silent longer than this are removed; 0 keeps them forever
  * @param peerTtlSeconds       S2 peers not re-registered for this long are removed; 0 keeps them forever
+ * @param wsNameRetentionSeconds S3 name records not registered or left for this long are removed; 0 keeps them forever
  * @param httpHost             S2 listen address
  * @param httpPort             S2 listen port (0 = any free port)
  * @param trustedProxies       addresses whose X-Forwarded-For is believed
@@ -32,6 +33,8 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param maxUsers             S0 users kept at once; a heartbeat of a new name beyond it is dropped (known names still refresh)
  * @param maxPeers             S2 peers kept at once (online or not); registering a new id beyond it gets 503
  * @param maxWsNames           S3 names kept with their first and last seen times; new names beyond it are not recorded
+ * @param maxMemoryBytes       heap all entries together may take (estimated, {@link RegistryIndex#bytes()}); a new entry
+ *                             of any kind beyond it is refused as beyond its kind's count; by default a quarter of the heap
  * @param maxFieldChars        longest S2 {@code peer_id} and {@code username}, in characters; longer ones get 422
  * @param antiEntropySeconds   clustered: each node compares its registry with one other member's this often and
  *                             repairs what replication lost ({@link AntiEntropy}); 0 never
@@ -43,6 +46,7 @@ public record RegistryConfig(
     long commitDelayMs,
     long userRetentionSeconds,
     long peerTtlSeconds,
+    long wsNameRetentionSeconds,
     String httpHost,
     int httpPort,
     List<String> trustedProxies,
@@ -54,6 +58,7 @@ public record RegistryConfig(
     int maxUsers,
     int maxPeers,
     int maxWsNames,
+    long maxMemoryBytes,
     int maxFieldChars,
     long antiEntropySeconds,
     long notReadyAfterFailingCommitsSeconds) {
@@ -70,6 +75,7 @@ public record RegistryConfig(
         longOf(json, "commitDelayMs", 50),
         longOf(json, "userRetentionSeconds", 86_400),
         longOf(json, "peerTtlSeconds", 0),
+        longOf(json, "wsNameRetentionSeconds", 30L * 86_400),
         hostOf(json, "httpHost", "0.0.0.0"),
         intOf(json, "httpPort", 8000),
         listOf(json, "trustedProxies", List.of("127.0.0.1", "::1")),
@@ -81,6 +87,7 @@ public record RegistryConfig(
         intOf(json, "maxUsers", 1_000_000),
         intOf(json, "maxPeers", 100_000),
         intOf(json, "maxWsNames", 1_000_000),
+        longOf(json, "maxMemoryBytes", Runtime.getRuntime().maxMemory() / 4),
         intOf(json, "maxFieldChars", 1_024),
         longOf(json, "antiEntropySeconds", 30),
         longOf(json, "notReadyAfterFailingCommitsSeconds", 30));
@@ -98,8 +105,11 @@ public record RegistryConfig(
     if (c.commitDelayMs < 1 || c.commitDelayMs > 10_000) {
       throw new IllegalArgumentException("registry.commitDelayMs must be 1..10000, got " + c.commitDelayMs);
     }
-    if (c.userRetentionSeconds < 0 || c.peerTtlSeconds < 0) {
-      throw new IllegalArgumentException("registry retention and TTL must be >= 0");
+    if (c.userRetentionSeconds < 0 || c.peerTtlSeconds < 0 || c.wsNameRetentionSeconds < 0) {
+      throw new IllegalArgumentException("registry.userRetentionSeconds, peerTtlSeconds and wsNameRetentionSeconds must be >= 0");
+    }
+    if (c.maxMemoryBytes < 1) {
+      throw new IllegalArgumentException("registry.maxMemoryBytes must be >= 1, got " + c.maxMemoryBytes);
     }
     if (c.httpIdleTimeoutMs < 1 || c.httpIdleTimeoutMs > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("registry.httpIdleTimeoutMs must be 1.." + Integer.MAX_VALUE + ", got " + c.httpIdleTimeoutMs);
@@ -108,5 +118,10 @@ public record RegistryConfig(
       throw new IllegalArgumentException("registry.httpMaxConnections, maxUsers, maxPeers, maxWsNames and maxFieldChars must be >= 1");
     }
     return c;
+  }
+
+  /** How long each kind of entry is kept. */
+  Registry.Retention retention() {
+    return new Registry.Retention(userRetentionSeconds, peerTtlSeconds, wsNameRetentionSeconds);
   }
 }

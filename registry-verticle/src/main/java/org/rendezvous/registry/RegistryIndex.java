@@ -9,6 +9,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The in-memory registry every read is answered from (LIST never touches disk). Insertion order of
@@ -24,6 +26,7 @@ public final class RegistryIndex {
   private final Map<String, WsUserRecord> wsUsers = new LinkedHashMap<>();
   private long userMutations;
   private int onlinePeers;
+  private long bytes;
 
   // LIST reply cache: valid for one second of "now" and one state of the users map.
   private long cachedMutations = -1;
@@ -38,6 +41,7 @@ public final class RegistryIndex {
       return false;
     }
     users.put(r.username(), r);
+    bytes += footprint(r) - footprint(old);
     userMutations++;
     return true;
   }
@@ -48,6 +52,7 @@ public final class RegistryIndex {
       return false;
     }
     peers.put(r.peerId(), r);
+    bytes += footprint(r) - footprint(old);
     onlinePeers += (r.online() ? 1 : 0) - (old != null && old.online() ? 1 : 0);
     return true;
   }
@@ -60,7 +65,35 @@ public final class RegistryIndex {
       return null;
     }
     wsUsers.put(r.username(), merged);
+    bytes += footprint(merged) - footprint(old);
     return merged;
+  }
+
+  /**
+   * Roughly how much heap the entries take: per entry its strings at two bytes a character (the worst case)
+   * with their headers, the record and its map entry. It decides when the registry is full
+   * ({@code registry.maxMemoryBytes}), so it errs high.
+   */
+  public long bytes() {
+    return bytes;
+  }
+
+  private static final long ENTRY_BYTES = 120;
+
+  private static long chars(String s) {
+    return s == null ? 0 : 48L + 2L * s.length();
+  }
+
+  static long footprint(UserRecord u) {
+    return u == null ? 0 : ENTRY_BYTES + chars(u.username()) + chars(u.ip()) + chars(u.origin());
+  }
+
+  static long footprint(PeerRecord p) {
+    return p == null ? 0 : ENTRY_BYTES + chars(p.peerId()) + chars(p.username()) + chars(p.ip()) + chars(p.origin());
+  }
+
+  static long footprint(WsUserRecord w) {
+    return w == null ? 0 : ENTRY_BYTES + chars(w.username()) + chars(w.userIdJson());
   }
 
   public WsUserRecord wsUser(String username) {
@@ -133,14 +166,7 @@ public final class RegistryIndex {
 
   /** Removes users last seen before {@code cutoffSeconds}; returns their names. */
   public List<String> expireUsers(long cutoffSeconds) {
-    List<String> gone = new ArrayList<>();
-    for (Iterator<UserRecord> it = users.values().iterator(); it.hasNext(); ) {
-      UserRecord u = it.next();
-      if (u.lastSeen() < cutoffSeconds) {
-        it.remove();
-        gone.add(u.username());
-      }
-    }
+    List<String> gone = removeWhere(users, u -> u.lastSeen() < cutoffSeconds, u -> bytes -= footprint(u));
     if (!gone.isEmpty()) {
       userMutations++;
     }
@@ -149,13 +175,26 @@ public final class RegistryIndex {
 
   /** Removes peers registered before {@code cutoffMicros}; returns their ids. */
   public List<String> expirePeers(long cutoffMicros) {
+    return removeWhere(peers, p -> p.lastSeenMicros() < cutoffMicros, p -> {
+      bytes -= footprint(p);
+      onlinePeers -= p.online() ? 1 : 0;
+    });
+  }
+
+  /** Removes S3 names last seen before {@code cutoffMillis}; returns them. */
+  public List<String> expireWsUsers(long cutoffMillis) {
+    return removeWhere(wsUsers, w -> w.lastSeen() < cutoffMillis, w -> bytes -= footprint(w));
+  }
+
+  /** Removes the entries that are {@code expired}, telling {@code removed} of each; returns their keys. */
+  private static <R> List<String> removeWhere(Map<String, R> entries, Predicate<R> expired, Consumer<R> removed) {
     List<String> gone = new ArrayList<>();
-    for (Iterator<PeerRecord> it = peers.values().iterator(); it.hasNext(); ) {
-      PeerRecord p = it.next();
-      if (p.lastSeenMicros() < cutoffMicros) {
+    for (Iterator<Map.Entry<String, R>> it = entries.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, R> e = it.next();
+      if (expired.test(e.getValue())) {
         it.remove();
-        onlinePeers -= p.online() ? 1 : 0;
-        gone.add(p.peerId());
+        removed.accept(e.getValue());
+        gone.add(e.getKey());
       }
     }
     return gone;

@@ -58,6 +58,8 @@ public final class RegistryVerticle extends VerticleBase {
     metrics.gauge("rendezvous_s2_peers", "S2 peers in the registry", index::peerCount, "state", "all");
     metrics.gauge("rendezvous_s2_peers", "S2 peers in the registry", index::onlinePeerCount, "state", "online");
     metrics.gauge("rendezvous_s3_known_names", "S3 names the registry has seen", () -> index.wsUsers().size());
+    metrics.gauge("rendezvous_registry_memory_bytes", "Heap the registry's entries take, as estimated against registry.maxMemoryBytes",
+        index::bytes);
     return RegistryStore.open(vertx, cfg.dbPath())
         .recover(e -> Future.failedFuture(new IllegalStateException("cannot open the SQLite file " + cfg.dbPath()
             + " (registry.dbPath): " + e.getMessage(), e)))
@@ -66,14 +68,16 @@ public final class RegistryVerticle extends VerticleBase {
           commit = new GroupCommit(vertx, store, cfg.commitDelayMs(), GroupCommit.WAITER_DEADLINE_MS,
               cfg.notReadyAfterFailingCommitsSeconds() * 1_000, metrics);
           registry = new Registry(nodeId, index, commit, RegistryVerticle::epochMicros, vertx.isClustered(), metrics,
-              new Registry.Caps(cfg.maxUsers(), cfg.maxPeers(), cfg.maxWsNames()));
+              new Registry.Caps(cfg.maxUsers(), cfg.maxPeers(), cfg.maxWsNames(), cfg.maxMemoryBytes()));
           rounds = new AntiEntropyRounds(vertx, nodeId, cfg, registry, metrics);
           return store.loadInto(index);
         })
         .compose(v -> {
           // Expired before anything is served or merged: a node started on an old file hands out no stale entries.
-          registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds());
-          LOG.info("registry loaded " + index.userCount() + " users, " + index.peerCount() + " peers from " + cfg.dbPath());
+          registry.expire(cfg.retention());
+          LOG.info("registry loaded " + index.userCount() + " users, " + index.peerCount() + " peers, " + index.wsUsers().size()
+              + " S3 names from " + cfg.dbPath() + " (about " + (index.bytes() >> 20) + " MiB of registry.maxMemoryBytes "
+              + (cfg.maxMemoryBytes() >> 20) + " MiB)");
           LocalCodec.register(vertx.eventBus(), RegistryClient.Heartbeat.class);
           MessageConsumer<Buffer> replicate = vertx.eventBus().consumer(RegistryClient.REPLICATE, m -> {
             if (!nodeId.equals(m.headers().get(RegistryClient.FROM_HEADER))) {
@@ -123,7 +127,7 @@ public final class RegistryVerticle extends VerticleBase {
           }
           long sweepMs = sweepInterval();
           if (sweepMs > 0) {
-            timers.add(vertx.setPeriodic(sweepMs, id -> registry.expire(cfg.userRetentionSeconds(), cfg.peerTtlSeconds())));
+            timers.add(vertx.setPeriodic(sweepMs, id -> registry.expire(cfg.retention())));
           }
           http = vertx.createHttpServer(new HttpServerOptions().setHost(cfg.httpHost()).setPort(cfg.httpPort())
               .setMaxInitialLineLength(8192).setMaxHeaderSize(16384)
@@ -223,7 +227,7 @@ public final class RegistryVerticle extends VerticleBase {
 
   private long sweepInterval() {
     long shortest = Long.MAX_VALUE;
-    for (long s : new long[] {cfg.userRetentionSeconds(), cfg.peerTtlSeconds()}) {
+    for (long s : new long[] {cfg.userRetentionSeconds(), cfg.peerTtlSeconds(), cfg.wsNameRetentionSeconds()}) {
       if (s > 0) {
         shortest = Math.min(shortest, s);
       }

@@ -14,15 +14,14 @@ import org.rendezvous.testkit.Poll;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.rendezvous.registry.SqliteRows.column;
 
 /** The group commit against a real SQLite file that another connection keeps locked for a while. */
 class GroupCommitTest {
@@ -101,15 +100,5 @@ class GroupCommitTest {
         return column(read, "SELECT username FROM users").equals(List.of("late")) ? true : null;
       }
     });
-  }
-
-  private static List<String> column(Connection c, String sql) throws Exception {
-    List<String> out = new ArrayList<>();
-    try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-      while (rs.next()) {
-        out.add(rs.getString(1));
-      }
-    }
-    return out;
   }
 }

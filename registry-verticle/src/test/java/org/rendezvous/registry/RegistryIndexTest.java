@@ -89,4 +89,26 @@ class RegistryIndexTest {
     assertEquals(List.of("p1", "p2"), index.peers().stream().map(PeerRecord::peerId).toList(),
         "re-registering keeps the first registration's place");
   }
+
+  @Test
+  void theEstimatedSizeFollowsEveryWriteReplacementAndExpiryBackToZero() {
+    RegistryIndex index = new RegistryIndex();
+    index.apply(user("ann", 1, 100, 1, "a"));
+    long oneUser = index.bytes();
+    assertTrue(oneUser > 2 * "ann".length(), "counts at least two bytes a character: " + oneUser);
+    index.apply(new UserRecord("ann", "2001:db8::1234:5678", 1, 101, 2, "a"));
+    assertEquals(oneUser + 2 * ("2001:db8::1234:5678".length() - "198.51.100.7".length()), index.bytes(),
+        "a replacement counts the new record instead of the old");
+    index.apply(new PeerRecord("p1", "x".repeat(1_000), "198.51.100.9", 5, true, 10, 10, "a"));
+    assertTrue(index.bytes() - oneUser > 2_000, "a 1,000-character field counts 2,000 bytes or more");
+    index.apply(new WsUserRecord("w", "{\"id\": 7}", 5, 5));
+    long all = index.bytes();
+    index.apply(new WsUserRecord("w", "{\"id\": 7}", 3, 9)); // merged: same strings, other times
+    assertEquals(all, index.bytes());
+
+    index.expireUsers(Long.MAX_VALUE);
+    index.expirePeers(Long.MAX_VALUE);
+    index.expireWsUsers(Long.MAX_VALUE);
+    assertEquals(0, index.bytes());
+  }
 }

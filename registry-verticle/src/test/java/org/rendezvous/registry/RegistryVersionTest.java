@@ -116,18 +116,21 @@ class RegistryVersionTest {
     Registry registry = registry();
     long now = clock.get();
     long old = now - 2 * HOUR_MICROS;
-    OnContext.call(context, () -> registry.expire(3_600, 3_600));
+    OnContext.call(context, () -> registry.expire(new Registry.Retention(3_600, 3_600, 3_600)));
     // what a node that has not swept yet still holds, next to entries within the hour
     ReplicationMessage fromBehind = new ReplicationMessage("behind",
         List.of(new UserRecord("stale-user", "198.51.100.1", 1, old / 1_000_000L, old, "behind"),
             new UserRecord("fresh-user", "198.51.100.2", 2, now / 1_000_000L, now, "behind")),
         List.of(new PeerRecord("stale-peer", "s", "198.51.100.3", 3, true, old, old, "behind"),
-            new PeerRecord("fresh-peer", "f", "198.51.100.4", 4, true, now, now, "behind")), List.of());
+            new PeerRecord("fresh-peer", "f", "198.51.100.4", 4, true, now, now, "behind")),
+        List.of(new WsUserRecord("stale-name", "1", old / 1_000L, old / 1_000L),
+            new WsUserRecord("fresh-name", "2", old / 1_000L, now / 1_000L)));
     OnContext.call(context, () -> {
       registry.mergeSnapshot(fromBehind);
       return null;
     });
     assertEquals(List.of("fresh-user"), index.users().stream().map(UserRecord::username).toList());
     assertEquals(List.of("fresh-peer"), index.peers().stream().map(PeerRecord::peerId).toList());
+    assertEquals(List.of("fresh-name"), index.wsUsers().stream().map(WsUserRecord::username).toList());
   }
 }

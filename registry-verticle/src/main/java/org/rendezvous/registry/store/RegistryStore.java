@@ -131,7 +131,8 @@ public final class RegistryStore {
       f = f.compose(v -> batch(conn, SqlQueries.DELETE_USER, keyRows(batch.userDeletes)));
       f = f.compose(v -> batch(conn, SqlQueries.UPSERT_PEER, peerRows(batch)));
       f = f.compose(v -> batch(conn, SqlQueries.DELETE_PEER, keyRows(batch.peerDeletes)));
-      return f.compose(v -> batch(conn, SqlQueries.UPSERT_WS_USER, wsUserRows(batch)));
+      f = f.compose(v -> batch(conn, SqlQueries.UPSERT_WS_USER, wsUserRows(batch)));
+      return f.compose(v -> batch(conn, SqlQueries.DELETE_WS_USER, keyRows(batch.wsUserDeletes)));
     });
   }
 

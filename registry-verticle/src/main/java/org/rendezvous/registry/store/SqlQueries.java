@@ -36,6 +36,8 @@ interface SqlQueries {
       + " ON CONFLICT(username) DO UPDATE SET user_id_json = excluded.user_id_json, first_seen = excluded.first_seen,"
       + " last_seen = excluded.last_seen";
 
+  String DELETE_WS_USER = "DELETE FROM ws_users WHERE username = ?";
+
   String LOAD_WS_USERS = "SELECT username, user_id_json, first_seen, last_seen FROM ws_users ORDER BY rowid";
 
   String DELETE_PEER = "DELETE FROM peers WHERE peer_id = ?";

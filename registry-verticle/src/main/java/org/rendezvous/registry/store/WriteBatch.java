@@ -20,6 +20,7 @@ public final class WriteBatch {
   final Map<String, PeerRecord> peers = new LinkedHashMap<>();
   final Set<String> peerDeletes = new LinkedHashSet<>();
   final Map<String, WsUserRecord> wsUsers = new LinkedHashMap<>();
+  final Set<String> wsUserDeletes = new LinkedHashSet<>();
 
   public void put(UserRecord u) {
     userDeletes.remove(u.username());
@@ -42,16 +43,23 @@ public final class WriteBatch {
   }
 
   public void put(WsUserRecord w) {
+    wsUserDeletes.remove(w.username());
     wsUsers.put(w.username(), w);
   }
 
-  /** Applies every write of {@code newer}, made after this batch's, on top of it: all five kinds of row. */
+  public void deleteWsUser(String username) {
+    wsUsers.remove(username);
+    wsUserDeletes.add(username);
+  }
+
+  /** Applies every write of {@code newer}, made after this batch's, on top of it: all six kinds of row. */
   public void addNewer(WriteBatch newer) {
     newer.users.values().forEach(this::put);
     newer.userDeletes.forEach(this::deleteUser);
     newer.peers.values().forEach(this::put);
     newer.peerDeletes.forEach(this::deletePeer);
     newer.wsUsers.values().forEach(this::put);
+    newer.wsUserDeletes.forEach(this::deleteWsUser);
   }
 
   public Iterable<WsUserRecord> wsUsers() {
@@ -75,11 +83,12 @@ public final class WriteBatch {
   }
 
   public boolean isEmpty() {
-    return users.isEmpty() && userDeletes.isEmpty() && peers.isEmpty() && peerDeletes.isEmpty() && wsUsers.isEmpty();
+    return users.isEmpty() && userDeletes.isEmpty() && peers.isEmpty() && peerDeletes.isEmpty() && wsUsers.isEmpty()
+        && wsUserDeletes.isEmpty();
   }
 
   /** Rows this batch writes or deletes. */
   public int size() {
-    return users.size() + userDeletes.size() + peers.size() + peerDeletes.size() + wsUsers.size();
+    return users.size() + userDeletes.size() + peers.size() + peerDeletes.size() + wsUsers.size() + wsUserDeletes.size();
   }
 }
