@@ -1,5 +1,6 @@
 package org.rendezvous.ws;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -25,14 +26,36 @@ public final class OnlineUsers {
   private record Departure(OnlineUser registration, long atMs) {
   }
 
+  /**
+   * Most leaves remembered at once, by default. Each is a name's churn across the whole cluster in the last minute;
+   * past this many the oldest are forgotten early, which only narrows the window in which an overtaken join is kept
+   * out (at 100,000 leaves a second it is still a second, and events overtake each other by milliseconds).
+   */
+  public static final int MAX_DEPARTURES = 100_000;
+
   private final Map<String, OnlineUser> byName = new HashMap<>();
   private final TreeSet<OnlineUser> ordered = new TreeSet<>(LIST_ORDER);
   /** username → home node → the newest of that node's registrations of the name known to have left. */
   private final Map<String, Map<String, Departure>> departed = new HashMap<>();
   /** The departures {@link #leaveNode} recorded, by node: forgotten if that node turns out alive after all. */
   private final Map<String, Set<String>> departedWithNode = new HashMap<>();
+  /** Every departure recorded, oldest first; one already replaced or forgotten is skipped when it comes up. */
+  private final ArrayDeque<Departure> departureOrder = new ArrayDeque<>();
+  private final int maxDepartures;
+  private final Runnable forgottenEarly;
+  private int departedCount;
   private String usersJson;
   private long highestSeq;
+
+  public OnlineUsers() {
+    this(MAX_DEPARTURES, () -> { });
+  }
+
+  /** Remembers at most {@code maxDepartures} leaves at once, telling {@code forgottenEarly} of each forgotten before its time. */
+  public OnlineUsers(int maxDepartures, Runnable forgottenEarly) {
+    this.maxDepartures = maxDepartures;
+    this.forgottenEarly = forgottenEarly;
+  }
 
   /** Adds or replaces a registration; false when it changed nothing or is older than what is known. */
   public boolean join(OnlineUser u, long nowMs) {
@@ -90,8 +113,30 @@ public final class OnlineUsers {
     Map<String, Departure> byNode = departed.computeIfAbsent(u.username(), k -> new HashMap<>());
     Departure gone = byNode.get(u.nodeId());
     if (gone == null || gone.registration().seq() <= u.seq()) {
-      byNode.put(u.nodeId(), new Departure(u, nowMs));
+      Departure now = new Departure(u, nowMs);
+      byNode.put(u.nodeId(), now);
+      departedCount += gone == null ? 1 : 0;
+      departureOrder.addLast(now);
+      while (departureOrder.size() > maxDepartures) {
+        if (forget(departureOrder.removeFirst())) {
+          forgottenEarly.run();
+        }
+      }
     }
+  }
+
+  /** Forgets {@code d} unless a later departure replaced it or it is gone already; true when it was forgotten. */
+  private boolean forget(Departure d) {
+    Map<String, Departure> byNode = departed.get(d.registration().username());
+    if (byNode == null || byNode.get(d.registration().nodeId()) != d) {
+      return false;
+    }
+    byNode.remove(d.registration().nodeId());
+    departedCount--;
+    if (byNode.isEmpty()) {
+      departed.remove(d.registration().username());
+    }
+    return true;
   }
 
   private Map<String, Departure> departures(String username) {
@@ -126,8 +171,9 @@ public final class OnlineUsers {
     if (names != null) {
       for (String name : names) {
         Map<String, Departure> byNode = departed.get(name);
-        if (byNode != null && byNode.remove(nodeId) != null && byNode.isEmpty()) {
-          departed.remove(name);
+        Departure d = byNode == null ? null : byNode.get(nodeId);
+        if (d != null) {
+          forget(d);
         }
       }
     }
@@ -161,13 +207,20 @@ public final class OnlineUsers {
 
   /** Forgets leaves older than {@code cutoffMs}: by then no event that could be overtaken by them is in flight. */
   public void forgetLeavesOlderThan(long cutoffMs) {
-    departed.values().forEach(byNode -> byNode.values().removeIf(g -> g.atMs() < cutoffMs));
-    departed.values().removeIf(Map::isEmpty);
+    for (Iterator<Departure> it = departureOrder.iterator(); it.hasNext(); ) {
+      Departure d = it.next();
+      if (d.atMs() < cutoffMs) {
+        it.remove(); // recorded in time order, unless the clock stepped back: the whole queue is looked at
+        forget(d);
+      }
+    }
     departedWithNode.values().forEach(names -> names.retainAll(departed.keySet()));
     departedWithNode.values().removeIf(Set::isEmpty);
   }
 
+  /** Leaves remembered now. */
   int departedCount() {
-    return departed.values().stream().mapToInt(Map::size).sum();
+    return departedCount;
   }
+
 }

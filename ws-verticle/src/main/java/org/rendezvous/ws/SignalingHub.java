@@ -73,7 +73,7 @@ final class SignalingHub {
 
   private final Set<Connection> connections = new LinkedHashSet<>();
   private final Map<String, Connection> localUsers = new HashMap<>();
-  private final OnlineUsers online = new OnlineUsers();
+  private final OnlineUsers online;
   private final CallBook calls = new CallBook();
   private final OnlineUsersFanout<Connection, ByteBuf> fanout;
   private boolean pushScheduled;
@@ -97,6 +97,7 @@ final class SignalingHub {
     this.metrics = metrics;
     this.clock = clock;
     this.fanout = new OnlineUsersFanout<>(cfg.onlineUsersMaxBytesInFlight(), this::writeOnlineUsers);
+    this.online = new OnlineUsers(OnlineUsers.MAX_DEPARTURES, metrics.departuresForgottenEarly::inc);
   }
 
   // ---- connections ------------------------------------------------------------------------

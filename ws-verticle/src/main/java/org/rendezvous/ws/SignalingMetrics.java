@@ -38,6 +38,7 @@ final class SignalingMetrics {
   final Metrics.Counter onlineUsersPushes;
   final Metrics.Counter onlineUsersFrames;
   final Metrics.Counter onlineUsersBytes;
+  final Metrics.Counter departuresForgottenEarly;
   private final Map<String, Metrics.Counter> received = new HashMap<>();
   private final Map<String, Metrics.Counter> relayed = new HashMap<>();
   private final Map<String, Metrics.Counter> dropped = new HashMap<>();
@@ -67,6 +68,9 @@ final class SignalingMetrics {
     onlineUsersPushes = m.counter("rendezvous_ws_online_users_pushes_total", "online_users lists rendered by this node");
     onlineUsersFrames = m.counter("rendezvous_ws_online_users_frames_total", "online_users messages written to sockets of this node");
     onlineUsersBytes = m.counter("rendezvous_ws_online_users_bytes_total", "online_users bytes written to sockets of this node");
+    departuresForgottenEarly = m.counter("rendezvous_ws_departures_forgotten_early_total",
+        "S3 leaves forgotten before their minute: more than " + OnlineUsers.MAX_DEPARTURES + " were remembered (name churn"
+            + " across the cluster); a join they overtook is kept out for less time");
     for (String t : RECEIVED_TYPES) {
       received.put(t, m.counter("rendezvous_ws_messages_received_total", "S3 client messages by type", "type", t));
     }

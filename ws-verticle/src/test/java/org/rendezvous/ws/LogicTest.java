@@ -50,6 +50,26 @@ class LogicTest {
   }
 
   @Test
+  void pastTheirMostTheOldestLeavesAreForgottenEarlyAndCounted() {
+    int[] early = {0};
+    OnlineUsers online = new OnlineUsers(3, () -> early[0]++);
+    online.leave(user("a", "n1", 1), 100);
+    online.leave(user("a", "n1", 1), 101); // the same leave seen again: one remembered, its first sighting replaced
+    online.leave(user("b", "n1", 2), 102);
+    online.leave(user("c", "n1", 3), 103);
+    assertEquals(3, online.departedCount());
+    assertEquals(0, early[0], "a replaced sighting makes no room");
+    online.leave(user("d", "n1", 4), 104);
+    assertEquals(3, online.departedCount());
+    assertEquals(1, early[0], "the oldest leave, a's, is forgotten");
+    assertTrue(online.join(user("a", "n1", 1), 105), "its overtaken join is no longer kept out");
+    assertFalse(online.join(user("b", "n1", 2), 105), "b's leave is still remembered");
+    online.forgetLeavesOlderThan(104);
+    assertEquals(1, online.departedCount(), "d's, the one leave of the last cutoff");
+    assertEquals(1, early[0], "forgotten in their time is not early");
+  }
+
+  @Test
   void aDeadNodesUsersAreRemovedTogether() {
     OnlineUsers online = new OnlineUsers();
     online.join(user("a", "n1", 1), 0);
