@@ -58,12 +58,17 @@ final class Endpoints {
    * Whether {@code text} is an IPv6 address (hex digits, colons, dots, a zone after %). Only a text of that shape is
    * handed to InetAddress, which parses it as a literal; one starting with another letter would be looked up.
    */
-  private static boolean isIpv6Literal(String text) {
+  static boolean isIpv6Literal(String text) {
     try {
       return text.matches("[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?") && InetAddress.getByName(text) instanceof java.net.Inet6Address;
     } catch (UnknownHostException e) {
       return false;
     }
+  }
+
+  /** Whether {@code text} is an IPv4 address in dotted-decimal form, without leading zeros (as servers print one). */
+  static boolean isIpv4Literal(String text) {
+    return text.matches("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
   }
 
   private static NotAServer notAnEndpoint(String server) {

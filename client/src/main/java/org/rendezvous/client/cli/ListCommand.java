@@ -2,12 +2,17 @@ package org.rendezvous.client.cli;
 
 import org.rendezvous.client.PairingClient;
 import org.rendezvous.client.StunLiteClient;
+import org.rendezvous.udp.lite.LiteRequest;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -28,8 +33,14 @@ final class ListCommand implements Callable<Integer> {
   @Option(names = "--timeout", defaultValue = "5s", description = "give up after this long (default: ${DEFAULT-VALUE})")
   Duration timeout;
 
+  @Spec
+  CommandSpec spec;
+
   @Override
   public Integer call() throws Exception {
+    if (name != null) {
+      checkName(name);
+    }
     try (DatagramSocket socket = new DatagramSocket()) {
       StunLiteClient client = new StunLiteClient(socket, Endpoints.udp(server, 3478));
       if (name != null) {
@@ -45,6 +56,20 @@ final class ListCommand implements Callable<Integer> {
     } catch (java.net.SocketTimeoutException e) {
       System.out.println("no answer: " + e.getMessage());
       return RendezvousCli.ERROR;
+    }
+  }
+
+  /** A name the server would not store as given is a bad argument: it drops it silently, or reads it as another request. */
+  private void checkName(String name) {
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    LiteRequest asRead = LiteRequest.parse(bytes, 0, bytes.length, Integer.MAX_VALUE);
+    String problem = bytes.length > LiteRequest.MAX_READ ? "is longer than the " + LiteRequest.MAX_READ + " bytes the server reads"
+        : asRead.kind() == LiteRequest.Kind.LIST ? "is the LIST request"
+        : asRead.kind() == LiteRequest.Kind.INVALID_NAME ? "is empty or holds a comma or a control character, which the server drops"
+        : !asRead.name().equals(name) ? "begins or ends with white space, which the server strips"
+        : null;
+    if (problem != null) {
+      throw new ParameterException(spec.commandLine(), "--heartbeat NAME " + problem + ": '" + name + "'");
     }
   }
 }

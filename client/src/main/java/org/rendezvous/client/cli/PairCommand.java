@@ -81,6 +81,11 @@ final class PairCommand implements Callable<Integer> {
     if (uuid.isEmpty()) {
       throw new CommandLine.ParameterException(spec.commandLine(), "the UUID must not be empty (the server closes on an empty one)");
     }
+    if (targetIp != null && !Endpoints.isIpv4Literal(targetIp) && !Endpoints.isIpv6Literal(targetIp)) {
+      // The server keys the wait by this text and the receiver's IP as it sees it: anything else waits in vain.
+      throw new CommandLine.ParameterException(spec.commandLine(), "--initiator takes the receiver's public IP address"
+          + " (like 203.0.113.7 or 2001:db8::7), not '" + targetIp + "'");
+    }
     long started = System.nanoTime();
     InetSocketAddress signal = Endpoints.udp(server, 7700);
     String role = targetIp == null ? "receiver" : "initiator";

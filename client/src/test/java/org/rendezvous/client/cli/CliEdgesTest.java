@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.rendezvous.client.LoopbackNode;
 import org.rendezvous.client.PairingClient;
 import org.rendezvous.client.PeerRegistryClient;
+import org.rendezvous.client.StunLiteClient;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.node.RendezvousNode;
 import org.rendezvous.testkit.Poll;
@@ -19,10 +20,12 @@ import java.io.PipedOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ConnectException;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -78,10 +81,26 @@ class CliEdgesTest {
         new String[] {"lobby", "127.0.0.1", "host", "S", "N", "--max", "3", "--players", "4"}, new String[] {"chat", "--server", "h:x", "--username", "u",
             "--peer-id", "p"}, new String[] {"chat", "--server", "http://h:x", "--username", "u", "--peer-id", "p"},
         new String[] {"chat", "--server", "ftp://h", "--username", "u", "--peer-id", "p"}, new String[] {"stun", "a:b:c"},
-        new String[] {"call", "ws://:8765", "--username", "u"})) {
+        new String[] {"call", "ws://:8765", "--username", "u"}, new String[] {"pair", "127.0.0.1", "k", "--initiator", "peer-host"},
+        new String[] {"pair", "127.0.0.1", "k", "--initiator", "203.0.113.07"}, new String[] {"pair", "127.0.0.1", "k", "--initiator", "1.2.3"},
+        new String[] {"list", "127.0.0.1", "--heartbeat", "a,b"}, new String[] {"list", "127.0.0.1", "--heartbeat", "List"},
+        new String[] {"list", "127.0.0.1", "--heartbeat", " padded"}, new String[] {"list", "127.0.0.1", "--heartbeat", ""},
+        new String[] {"list", "127.0.0.1", "--heartbeat", "tab\there"}, new String[] {"list", "127.0.0.1", "--heartbeat", "n".repeat(1_025)})) {
       Run r = cli(args);
       assertEquals(2, r.exit(), String.join(" ", args) + ": " + r.err());
       assertTrue(r.err().contains("Usage: rendezvous " + args[0]), String.join(" ", args) + ": " + r.err());
+    }
+  }
+
+  @Test
+  void aHeartbeatNameTheServerKeepsIsStored() throws Exception {
+    String udp = "127.0.0.1:" + node.port("udp");
+    Run r = cli("list", udp, "--heartbeat", "cli-lister");
+    assertEquals(RendezvousCli.OK, r.exit(), r.err());
+    try (DatagramSocket socket = new DatagramSocket()) {
+      StunLiteClient other = new StunLiteClient(socket, new InetSocketAddress(InetAddress.getLoopbackAddress(), node.port("udp")));
+      Poll.until(5_000, "cli-lister in the list", () ->
+          other.list(Duration.ofSeconds(2)).stream().anyMatch(e -> e.username().equals("cli-lister")) ? true : null);
     }
   }
 
