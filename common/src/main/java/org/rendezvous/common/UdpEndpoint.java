@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -39,6 +40,15 @@ public final class UdpEndpoint {
   /** Largest datagram read; longer ones are truncated by the kernel. */
   public static final int MAX_READ = 2048;
   private static final int BATCH = 32;
+  /**
+   * Datagrams waiting for room in the kernel's send buffer, beyond which more are dropped (counted in
+   * {@code rendezvous_udp_send_dropped_total}). The kernel's buffer fills only when the egress is shaped or
+   * saturated; queueing more then holds direct memory and delays every later answer by the time the link
+   * takes to carry the queue.
+   */
+  static final int MAX_QUEUED_BYTES = 1 << 20;
+  /** Within a read batch, writes are flushed once this many bytes wait, so the queue holds what the kernel refused. */
+  private static final int FLUSH_BYTES = 256 << 10;
 
   /** Handles one datagram; {@code data} is valid only during the call. */
   public interface Receiver {
@@ -48,15 +58,24 @@ public final class UdpEndpoint {
   private final Channel channel;
   /** Without epoll: the JDK channel under Netty's, which can send the zero-byte datagram Netty skips. */
   private final DatagramChannel jdkChannel;
+  private final Metrics.Counter dropped;
   private boolean inReadBatch;
+  private int unflushedBytes;
 
-  private UdpEndpoint(Channel channel, DatagramChannel jdkChannel) {
+  private UdpEndpoint(Channel channel, DatagramChannel jdkChannel, Metrics.Counter dropped) {
     this.channel = channel;
     this.jdkChannel = jdkChannel;
+    this.dropped = dropped;
   }
 
-  /** Binds on the current verticle's event loop; {@code receiver} runs on that verticle's context. */
-  public static Future<UdpEndpoint> bind(Context context, String host, int port, Receiver receiver) {
+  /**
+   * Binds on the current verticle's event loop; {@code receiver} runs on that verticle's context. {@code listener}
+   * names the socket in its metrics.
+   */
+  public static Future<UdpEndpoint> bind(Context context, String host, int port, String listener, Receiver receiver) {
+    Metrics.Counter dropped = Metrics.of(context.owner()).counter("rendezvous_udp_send_dropped_total",
+        "Datagrams not sent: " + MAX_QUEUED_BYTES + " bytes already waited for room in the kernel's send buffer"
+            + " (egress shaped or saturated)", "listener", listener);
     ContextInternal ctx = (ContextInternal) context;
     Promise<UdpEndpoint> promise = ctx.promise();
     UdpEndpoint[] self = new UdpEndpoint[1];
@@ -64,6 +83,7 @@ public final class UdpEndpoint {
     Bootstrap b = new Bootstrap().group(ctx.nettyEventLoop())
         .option(ChannelOption.SO_RCVBUF, 4 << 20)
         .option(ChannelOption.SO_SNDBUF, 4 << 20)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(MAX_QUEUED_BYTES / 2, MAX_QUEUED_BYTES))
         .handler(new SimpleChannelInboundHandler<DatagramPacket>() {
           @Override
           protected void channelRead0(ChannelHandlerContext c, DatagramPacket packet) {
@@ -83,6 +103,7 @@ public final class UdpEndpoint {
           public void channelReadComplete(ChannelHandlerContext c) {
             if (self[0] != null) {
               self[0].inReadBatch = false;
+              self[0].unflushedBytes = 0;
             }
             c.flush();
           }
@@ -107,7 +128,7 @@ public final class UdpEndpoint {
     }
     b.bind(new InetSocketAddress(host, port)).addListener(f -> {
       if (f.isSuccess()) {
-        self[0] = new UdpEndpoint(((io.netty.channel.ChannelFuture) f).channel(), jdk[0]);
+        self[0] = new UdpEndpoint(((io.netty.channel.ChannelFuture) f).channel(), jdk[0], dropped);
         promise.complete(self[0]);
       } else {
         promise.fail(f.cause());
@@ -120,14 +141,21 @@ public final class UdpEndpoint {
     return ((InetSocketAddress) channel.localAddress()).getPort();
   }
 
-  /** Sends {@code len} bytes of {@code bytes} to {@code to} from this socket; an empty datagram when len is 0. */
+  /**
+   * Sends {@code len} bytes of {@code bytes} to {@code to} from this socket; an empty datagram when len is 0.
+   * Dropped and counted when {@link #MAX_QUEUED_BYTES} already wait for the kernel.
+   */
   public void send(byte[] bytes, int off, int len, InetSocketAddress to) {
     if (len == 0) {
       sendEmpty(to);
       return;
     }
+    if (!channel.isWritable()) {
+      dropped.inc();
+      return;
+    }
     ByteBuf buf = channel.alloc().directBuffer(len).writeBytes(bytes, off, len);
-    write(new DatagramPacket(buf, to));
+    write(new DatagramPacket(buf, to), len);
   }
 
   public void send(Buffer payload, InetSocketAddress to) {
@@ -135,9 +163,14 @@ public final class UdpEndpoint {
     send(bytes, 0, bytes.length, to);
   }
 
-  private void write(DatagramPacket packet) {
+  private void write(DatagramPacket packet, int len) {
     if (inReadBatch && channel.eventLoop().inEventLoop()) {
-      channel.write(packet, channel.voidPromise()); // flushed once at the end of the read batch
+      channel.write(packet, channel.voidPromise()); // flushed at the end of the read batch, or once enough waits
+      unflushedBytes += len;
+      if (unflushedBytes >= FLUSH_BYTES) {
+        unflushedBytes = 0;
+        channel.flush();
+      }
     } else {
       channel.writeAndFlush(packet, channel.voidPromise());
     }
@@ -155,6 +188,7 @@ public final class UdpEndpoint {
         jdkChannel.send(ByteBuffer.allocate(0), to);
       }
     } catch (IOException e) {
+      dropped.inc(); // the kernel's buffer is full (this one bypasses the queue), or the route is gone
       LOG.log(Level.FINE, "empty datagram to " + to + " failed", e);
     }
   }

@@ -62,14 +62,16 @@ class WsNamesRegistryTest {
     a = NodeFixture.start(NodeFixture.clustered(dir.resolve("a"), cluster, hzA, List.of(hzA, hzB)));
     b = NodeFixture.start(NodeFixture.clustered(dir.resolve("b"), cluster, hzB, List.of(hzA, hzB)));
     Poll.until(30_000, "two members", () -> b.clusterManager().getNodes().size() == 2 ? true : null);
-    seen(a, "register", "carol", "\"c-1\"", 1_000);
-    seen(a, "leave", "carol", "\"c-1\"", 5_000);
-    seen(b, "register", "carol", "42", 9_000); // re-registered on the other node with a numeric id
+    long t0 = System.currentTimeMillis(); // within registry.wsNameRetentionSeconds, as real sightings are
+    seen(a, "register", "carol", "\"c-1\"", t0);
+    seen(a, "leave", "carol", "\"c-1\"", t0 + 4_000);
+    seen(b, "register", "carol", "42", t0 + 8_000); // re-registered on the other node with a numeric id
     for (String n : List.of("a", "b")) {
       Path db = dir.resolve(n).resolve("rendezvous.db");
-      assertEquals("42,1000,9000", Poll.until(10_000, "carol in " + n, () -> {
+      String both = "42," + t0 + "," + (t0 + 8_000);
+      assertEquals(both, Poll.until(10_000, "carol in " + n, () -> {
         String r = row(db, "carol");
-        return "42,1000,9000".equals(r) ? r : null;
+        return both.equals(r) ? r : null;
       }));
     }
     NodeFixture.stop(b);
@@ -77,19 +79,20 @@ class WsNamesRegistryTest {
     NodeFixture.stop(a);
     a = null;
     a = NodeFixture.start(NodeFixture.singleNode(dir.resolve("a")));
-    seen(a, "leave", "carol", "42", 12_000);
+    seen(a, "leave", "carol", "42", t0 + 11_000);
     Path db = dir.resolve("a").resolve("rendezvous.db");
-    assertEquals("42,1000,12000", Poll.until(10_000, "last seen moves on after the restart", () -> {
+    String later = "42," + t0 + "," + (t0 + 11_000);
+    assertEquals(later, Poll.until(10_000, "last seen moves on after the restart", () -> {
       String r = row(db, "carol");
-      return "42,1000,12000".equals(r) ? r : null;
+      return later.equals(r) ? r : null;
     }));
   }
 
   @Test
   void aNameSqliteWouldStoreChangedIsCountedNotKept() throws Exception {
     a = NodeFixture.start(NodeFixture.singleNode(Files.createDirectories(dir.resolve("a"))));
-    seen(a, "register", "x\ud800y", "\"1\"", 1_000); // half a surrogate pair: SQLite would keep "x?y"
-    seen(a, "register", "dan", "\"2\"", 1_000);
+    seen(a, "register", "x\ud800y", "\"1\"", System.currentTimeMillis()); // half a surrogate pair: SQLite would keep "x?y"
+    seen(a, "register", "dan", "\"2\"", System.currentTimeMillis());
     Path db = dir.resolve("a").resolve("rendezvous.db");
     Poll.until(10_000, "the name after it stored", () -> row(db, "dan"));
     assertNull(row(db, "x?y"));

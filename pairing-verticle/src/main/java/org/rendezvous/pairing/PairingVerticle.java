@@ -127,7 +127,7 @@ public final class PairingVerticle extends VerticleBase {
     NetServer server = vertx.createNetServer(new NetServerOptions()
         .setHost(cfg.host()).setPort(cfg.port()).setAcceptBacklog(ACCEPT_BACKLOG));
     server.connectHandler(this::accept);
-    return server.listen().compose(s -> UdpEndpoint.bind(context, cfg.host(), s.actualPort(), this::onDatagram)
+    return server.listen().compose(s -> UdpEndpoint.bind(context, cfg.host(), s.actualPort(), UDP_LISTENER, this::onDatagram)
         .transform(ar -> {
           if (ar.succeeded()) {
             tcp = server;

@@ -79,7 +79,7 @@ public final class UdpVerticle extends VerticleBase {
     m.gauge("rendezvous_s0_budget_tracked_destinations", "Destinations with a partly spent S0 reply budget", budget::tracked);
 
     sweepTimer = vertx.setPeriodic(10_000, id -> budget.forgetIdle(System.nanoTime()));
-    return UdpEndpoint.bind(context, cfg.host(), cfg.port(), this::onDatagram).onSuccess(s -> {
+    return UdpEndpoint.bind(context, cfg.host(), cfg.port(), LISTENER, this::onDatagram).onSuccess(s -> {
       socket = s;
       BoundPorts.record(vertx, LISTENER, s.localPort());
     });

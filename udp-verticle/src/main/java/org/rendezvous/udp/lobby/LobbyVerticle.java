@@ -81,7 +81,7 @@ public final class LobbyVerticle extends VerticleBase {
     vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> onNodeJoined(m.body()));
     return Future.join(relay.completion(),
             vertx.sharedData().<String, String>getAsyncMap(LobbyBus.NAMES_MAP).onSuccess(m -> names = m))
-        .compose(v -> UdpEndpoint.bind(context, cfg.host(), cfg.port(), this::onDatagram))
+        .compose(v -> UdpEndpoint.bind(context, cfg.host(), cfg.port(), LISTENER, this::onDatagram))
         .onSuccess(s -> {
           socket = s;
           BoundPorts.record(vertx, LISTENER, s.localPort());
