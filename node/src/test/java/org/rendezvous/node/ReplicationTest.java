@@ -19,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -119,6 +121,46 @@ class ReplicationTest {
         .DELETE().timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
     Poll.until(10_000, "peer offline on node B", () ->
         get(b, "/peer/peer-on-b").body().equals("{\"detail\":\"Peer is offline\"}") ? true : null);
+  }
+
+  /** The peer ids of a /peers answer, in its order. */
+  private List<String> peerIds(RendezvousNode node) throws Exception {
+    return new JsonObject(get(node, "/peers").body()).getJsonArray("peers").stream()
+        .map(p -> ((JsonObject) p).getString("peer_id")).toList();
+  }
+
+  @Test
+  void registrationsMadeOnBothNodesAtOnceAreInOneOrderOnEveryNode() throws Exception {
+    registrySettings.put("commitDelayMs", 300); // each node holds its own registration well before the other's arrives
+    startBoth();
+    CompletableFuture<Void> onA = CompletableFuture.runAsync(() -> registerUnchecked(a, "first-on-a", 42001));
+    CompletableFuture<Void> onB = CompletableFuture.runAsync(() -> registerUnchecked(b, "first-on-b", 42002));
+    CompletableFuture.allOf(onA, onB).get(20, TimeUnit.SECONDS);
+    List<String> orderOnA = Poll.until(10_000, "both peers on node A", () -> peerIds(a).size() == 2 ? peerIds(a) : null);
+    List<String> orderOnB = Poll.until(10_000, "both peers on node B", () -> peerIds(b).size() == 2 ? peerIds(b) : null);
+    assertEquals(orderOnA, orderOnB, "/peers lists registrations in one order on every node");
+    assertEquals(statusIds(a), statusIds(b), "and so does /status");
+
+    // Registering the first of them again, through the other node, keeps its place on both.
+    String earlier = orderOnA.get(0);
+    register(earlier.equals("first-on-a") ? b : a, earlier, 42003);
+    for (RendezvousNode node : List.of(a, b)) {
+      Poll.until(10_000, "the new port everywhere", () -> get(node, "/peer/" + earlier).body().contains("42003") ? true : null);
+      assertEquals(orderOnA, peerIds(node));
+    }
+  }
+
+  private List<String> statusIds(RendezvousNode node) throws Exception {
+    return new JsonObject(get(node, "/status").body()).getJsonArray("peer_list").stream()
+        .map(p -> ((JsonObject) p).getString("peer_id")).toList();
+  }
+
+  private void registerUnchecked(RendezvousNode node, String peerId, int port) {
+    try {
+      register(node, peerId, port);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test

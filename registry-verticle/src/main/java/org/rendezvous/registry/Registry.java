@@ -125,7 +125,10 @@ final class Registry {
   io.vertx.core.Future<PeerRecord> register(String peerId, String username, String ip, long port) {
     PeerRecord existing = index.peer(peerId);
     long version = nextVersion(existing == null ? 0 : existing.version());
-    PeerRecord r = new PeerRecord(peerId, username, ip, port, true, clockMicros.getAsLong(), version, nodeId);
+    long now = clockMicros.getAsLong();
+    // Registering a known id again keeps its place, as the original's dict did; only a new id goes last.
+    PeerRecord r = new PeerRecord(peerId, username, ip, port, true, now, version, nodeId,
+        existing == null ? now : existing.firstSeenMicros());
     if (existing == null && (index.peerCount() >= caps.peers() || overBudget(RegistryIndex.footprint(r)))) {
       peersRefused.inc();
       return io.vertx.core.Future.succeededFuture(null);

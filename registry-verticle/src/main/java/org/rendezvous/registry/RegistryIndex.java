@@ -4,25 +4,36 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * The in-memory registry every read is answered from (LIST never touches disk). Insertion order of
- * the maps is registration order. Not thread-safe: owned by the registry verticle's event loop.
+ * The in-memory registry every read is answered from (LIST never touches disk). The users' map is in their
+ * registration order on this node; peers are in the order of their first registration times, alike on every node.
+ * Not thread-safe: owned by the registry verticle's event loop.
  */
 public final class RegistryIndex {
 
   private static final Comparator<UserRecord> MOST_RECENT_FIRST =
       Comparator.comparingLong(UserRecord::lastSeen).reversed();
+  private static final Comparator<PeerRecord> REGISTRATION_ORDER =
+      Comparator.comparingLong(PeerRecord::firstSeenMicros).thenComparing(PeerRecord::peerId);
 
   private final Map<String, UserRecord> users = new LinkedHashMap<>();
-  private final Map<String, PeerRecord> peers = new LinkedHashMap<>();
+  private final Map<String, PeerRecord> peers = new HashMap<>();
+  /**
+   * The peers in registration order, by when each id was first registered (then by id): the same order on every
+   * node, whichever order replication brought the registrations in.
+   */
+  private final TreeSet<PeerRecord> peersInOrder = new TreeSet<>(REGISTRATION_ORDER);
   private final Map<String, WsUserRecord> wsUsers = new LinkedHashMap<>();
   private long userMutations;
   private int onlinePeers;
@@ -52,6 +63,10 @@ public final class RegistryIndex {
       return false;
     }
     peers.put(r.peerId(), r);
+    if (old != null) {
+      peersInOrder.remove(old);
+    }
+    peersInOrder.add(r);
     bytes += footprint(r) - footprint(old);
     onlinePeers += (r.online() ? 1 : 0) - (old != null && old.online() ? 1 : 0);
     return true;
@@ -89,7 +104,7 @@ public final class RegistryIndex {
   }
 
   static long footprint(PeerRecord p) {
-    return p == null ? 0 : ENTRY_BYTES + chars(p.peerId()) + chars(p.username()) + chars(p.ip()) + chars(p.origin());
+    return p == null ? 0 : 2 * ENTRY_BYTES + chars(p.peerId()) + chars(p.username()) + chars(p.ip()) + chars(p.origin());
   }
 
   static long footprint(WsUserRecord w) {
@@ -117,9 +132,9 @@ public final class RegistryIndex {
     return users.values();
   }
 
-  /** Peers in registration order. */
+  /** Peers in registration order (when each id was first registered), the same on every node. */
   public Collection<PeerRecord> peers() {
-    return peers.values();
+    return Collections.unmodifiableCollection(peersInOrder);
   }
 
   public int userCount() {
@@ -176,6 +191,7 @@ public final class RegistryIndex {
   /** Removes peers registered before {@code cutoffMicros}; returns their ids. */
   public List<String> expirePeers(long cutoffMicros) {
     return removeWhere(peers, p -> p.lastSeenMicros() < cutoffMicros, p -> {
+      peersInOrder.remove(p);
       bytes -= footprint(p);
       onlinePeers -= p.online() ? 1 : 0;
     });

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * The body of replication and snapshot messages:
  * {@code {"from": nodeId, "users": [[username, ip, port, lastSeen, version, origin]…],
- * "peers": [[peerId, username, ip, port, online, lastSeenMicros, version, origin]…],
+ * "peers": [[peerId, username, ip, port, online, lastSeenMicros, version, origin, firstSeenMicros]…] (a node of an
+ *            earlier version sends no firstSeenMicros: its registration time stands for it),
  * "wsUsers": [[username, userIdJson, firstSeen, lastSeen]…]}}.
  * Arrays rather than objects keep a 2,000-row batch small on the wire.
  */
@@ -24,7 +25,7 @@ public record ReplicationMessage(String from, List<UserRecord> users, List<PeerR
     JsonArray p = new JsonArray(new ArrayList<>(peers.size()));
     for (PeerRecord r : peers) {
       p.add(new JsonArray().add(r.peerId()).add(r.username()).add(r.ip()).add(r.port()).add(r.online())
-          .add(r.lastSeenMicros()).add(r.version()).add(r.origin()));
+          .add(r.lastSeenMicros()).add(r.version()).add(r.origin()).add(r.firstSeenMicros()));
     }
     JsonArray w = new JsonArray(new ArrayList<>(wsUsers.size()));
     for (WsUserRecord r : wsUsers) {
@@ -43,7 +44,7 @@ public record ReplicationMessage(String from, List<UserRecord> users, List<PeerR
     for (Object o : json.getJsonArray("peers", new JsonArray())) {
       JsonArray a = (JsonArray) o;
       peers.add(new PeerRecord(a.getString(0), a.getString(1), a.getString(2), a.getLong(3), a.getBoolean(4),
-          a.getLong(5), a.getLong(6), a.getString(7)));
+          a.getLong(5), a.getLong(6), a.getString(7), a.size() > 8 ? a.getLong(8) : a.getLong(5)));
     }
     List<WsUserRecord> wsUsers = new ArrayList<>();
     for (Object o : json.getJsonArray("wsUsers", new JsonArray())) {

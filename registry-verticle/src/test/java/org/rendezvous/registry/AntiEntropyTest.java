@@ -28,7 +28,7 @@ class AntiEntropyTest {
   }
 
   private static PeerRecord peer(String id, long version) {
-    return new PeerRecord(id, "u", "198.51.100.2", 2, true, version, version, "n1");
+    return new PeerRecord(id, "u", "198.51.100.2", 2, true, version, version, "n1", version);
   }
 
   private static boolean[] differing(RegistryIndex one, RegistryIndex two, long expiredBefore) {

@@ -42,7 +42,7 @@ class GroupCommitTest {
     RegistryStore store = RegistryStore.open(vertx, db).await(30, TimeUnit.SECONDS);
     WriteBatch before = new WriteBatch();
     before.put(new UserRecord("gone-user", "198.51.100.1", 1, 100, 1, "n"));
-    before.put(new PeerRecord("gone-peer", "g", "198.51.100.1", 1, true, 1, 1, "n"));
+    before.put(new PeerRecord("gone-peer", "g", "198.51.100.1", 1, true, 1, 1, "n", 1));
     store.write(before).await(30, TimeUnit.SECONDS);
     Context context = vertx.getOrCreateContext();
     Metrics metrics = Metrics.of(vertx);
@@ -58,7 +58,7 @@ class GroupCommitTest {
         WriteBatch during = commit.batch();
         during.put(new UserRecord("ann", "198.51.100.7", 7, 200, 2, "n"));
         during.deleteUser("gone-user");
-        during.put(new PeerRecord("p1", "bob", "198.51.100.8", 8, true, 2, 2, "n"));
+        during.put(new PeerRecord("p1", "bob", "198.51.100.8", 8, true, 2, 2, "n", 2));
         during.deletePeer("gone-peer");
         during.put(new WsUserRecord("ws-during", "\"2\"", 20, 20));
         return Future.all(first, commit.committed()).mapEmpty();

@@ -77,14 +77,43 @@ class RegistryDurabilityTest {
       st.execute("INSERT INTO users VALUES (NULL, '198.51.100.4', 1004, 1790000000)");
       st.execute("INSERT INTO users VALUES ('bob', '198.51.100.5', 1005, 1790000001)");
     }
+    assertEquals(List.of("ann", "bob"), loaded(db).users().stream().map(UserRecord::username).toList());
+  }
+
+  /** What a node starting on {@code db} holds once the file is opened (and migrated) and loaded. */
+  private static RegistryIndex loaded(Path db) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       RegistryStore store = RegistryStore.open(vertx, db.toString()).await(30, TimeUnit.SECONDS);
       RegistryIndex index = new RegistryIndex();
       store.loadInto(index).await(30, TimeUnit.SECONDS);
-      assertEquals(List.of("ann", "bob"), index.users().stream().map(UserRecord::username).toList());
+      store.close().await(30, TimeUnit.SECONDS);
+      return index;
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
+  }
+
+  @Test
+  void peersOfAFileFromBeforeFirstSeenTimesKeepTheirOrderAheadOfNewOnes() throws Exception {
+    Path db = dir.resolve("v2.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+      // schema version 2, as the previous release left it: peers in the order they were first registered (rowid)
+      st.execute("CREATE TABLE users (username TEXT PRIMARY KEY, ip TEXT, port INTEGER, last_seen INTEGER)");
+      st.execute("CREATE TABLE peers (peer_id TEXT PRIMARY KEY, username TEXT NOT NULL, ip TEXT NOT NULL,"
+          + " port INTEGER NOT NULL, online INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,"
+          + " version INTEGER NOT NULL, origin TEXT NOT NULL)");
+      st.execute("CREATE TABLE ws_users (username TEXT PRIMARY KEY, user_id_json TEXT NOT NULL,"
+          + " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL)");
+      st.execute("INSERT INTO peers VALUES ('zed', 'z', '198.51.100.1', 1, 1, 1790000000000000, 1790000000000000, 'n')");
+      st.execute("INSERT INTO peers VALUES ('amy', 'a', '198.51.100.2', 2, 1, 1790000000000000, 1790000000000000, 'n')");
+      st.execute("UPDATE peers SET last_seen_us = 1790000009000000, version = 1790000009000000 WHERE peer_id = 'zed'");
+      st.execute("PRAGMA user_version = 2");
+    }
+    RegistryIndex index = loaded(db);
+    long now = System.currentTimeMillis() * 1_000L;
+    index.apply(new PeerRecord("bea", "b", "198.51.100.3", 3, true, now, now, "n", now));
+    assertEquals(List.of("zed", "amy", "bea"), index.peers().stream().map(PeerRecord::peerId).toList(),
+        "the stored rows in their first-registration (rowid) order, whatever their last registration, then new ones");
   }
 }

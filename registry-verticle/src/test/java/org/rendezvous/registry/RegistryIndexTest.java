@@ -78,13 +78,13 @@ class RegistryIndexTest {
   @Test
   void onlineCountFollowsReplacementAndOffline() {
     RegistryIndex index = new RegistryIndex();
-    PeerRecord p = new PeerRecord("p1", "ann", "192.0.2.1", 5000, true, 1, 1, "a");
+    PeerRecord p = new PeerRecord("p1", "ann", "192.0.2.1", 5000, true, 1, 1, "a", 1);
     index.apply(p);
-    index.apply(new PeerRecord("p2", "bob", "192.0.2.2", 5001, true, 2, 2, "a"));
+    index.apply(new PeerRecord("p2", "bob", "192.0.2.2", 5001, true, 2, 2, "a", 2));
     assertEquals(2, index.onlinePeerCount());
     index.apply(p.offline(3, "a"));
     assertEquals(1, index.onlinePeerCount());
-    index.apply(new PeerRecord("p1", "ann", "192.0.2.1", 5000, true, 4, 4, "a"));
+    index.apply(new PeerRecord("p1", "ann", "192.0.2.1", 5000, true, 4, 4, "a", 1));
     assertEquals(2, index.onlinePeerCount());
     assertEquals(List.of("p1", "p2"), index.peers().stream().map(PeerRecord::peerId).toList(),
         "re-registering keeps the first registration's place");
@@ -99,7 +99,7 @@ class RegistryIndexTest {
     index.apply(new UserRecord("ann", "2001:db8::1234:5678", 1, 101, 2, "a"));
     assertEquals(oneUser + 2 * ("2001:db8::1234:5678".length() - "198.51.100.7".length()), index.bytes(),
         "a replacement counts the new record instead of the old");
-    index.apply(new PeerRecord("p1", "x".repeat(1_000), "198.51.100.9", 5, true, 10, 10, "a"));
+    index.apply(new PeerRecord("p1", "x".repeat(1_000), "198.51.100.9", 5, true, 10, 10, "a", 10));
     assertTrue(index.bytes() - oneUser > 2_000, "a 1,000-character field counts 2,000 bytes or more");
     index.apply(new WsUserRecord("w", "{\"id\": 7}", 5, 5));
     long all = index.bytes();
@@ -110,5 +110,21 @@ class RegistryIndexTest {
     index.expirePeers(Long.MAX_VALUE);
     index.expireWsUsers(Long.MAX_VALUE);
     assertEquals(0, index.bytes());
+  }
+
+  @Test
+  void peersAreInFirstRegistrationOrderWhateverOrderTheyArriveIn() {
+    RegistryIndex index = new RegistryIndex();
+    index.apply(new PeerRecord("late", "l", "192.0.2.1", 1, true, 30, 30, "b", 30));
+    index.apply(new PeerRecord("early", "e", "192.0.2.2", 2, true, 10, 10, "a", 10));
+    index.apply(new PeerRecord("tie-b", "t", "192.0.2.3", 3, true, 20, 20, "a", 20));
+    index.apply(new PeerRecord("tie-a", "t", "192.0.2.4", 4, true, 20, 21, "b", 20));
+    assertEquals(List.of("early", "tie-a", "tie-b", "late"), index.peers().stream().map(PeerRecord::peerId).toList(),
+        "by first registration time, then by id");
+    index.apply(new PeerRecord("early", "e", "192.0.2.2", 9, true, 40, 40, "b", 10));
+    assertEquals("early", index.peers().iterator().next().peerId(), "registered again, it keeps its place");
+    index.expirePeers(25);
+    assertEquals(List.of("early", "late"), index.peers().stream().map(PeerRecord::peerId).toList(),
+        "expiry takes peers out of the order too");
   }
 }

@@ -56,7 +56,7 @@ class RegistryVersionTest {
     long ahead = clock.get() + HOUR_MICROS;
     ReplicationMessage fromAhead = new ReplicationMessage("ahead",
         List.of(new UserRecord("ann", "198.51.100.1", 1, ahead / 1_000_000L, ahead, "ahead")),
-        List.of(new PeerRecord("p1", "bob", "198.51.100.2", 2, true, ahead, ahead, "ahead")), List.of());
+        List.of(new PeerRecord("p1", "bob", "198.51.100.2", 2, true, ahead, ahead, "ahead", ahead)), List.of());
     OnContext.call(context, () -> {
       registry.applyReplicated(fromAhead);
       return null;
@@ -85,7 +85,7 @@ class RegistryVersionTest {
     Registry registry = registry();
     long ahead = clock.get() + HOUR_MICROS;
     ReplicationMessage fromAhead = new ReplicationMessage("ahead", List.of(),
-        List.of(new PeerRecord("fast", "f", "198.51.100.2", 2, true, ahead, ahead, "ahead")), List.of());
+        List.of(new PeerRecord("fast", "f", "198.51.100.2", 2, true, ahead, ahead, "ahead", ahead)), List.of());
     OnContext.call(context, () -> {
       registry.applyReplicated(fromAhead);
       return null;
@@ -121,8 +121,8 @@ class RegistryVersionTest {
     ReplicationMessage fromBehind = new ReplicationMessage("behind",
         List.of(new UserRecord("stale-user", "198.51.100.1", 1, old / 1_000_000L, old, "behind"),
             new UserRecord("fresh-user", "198.51.100.2", 2, now / 1_000_000L, now, "behind")),
-        List.of(new PeerRecord("stale-peer", "s", "198.51.100.3", 3, true, old, old, "behind"),
-            new PeerRecord("fresh-peer", "f", "198.51.100.4", 4, true, now, now, "behind")),
+        List.of(new PeerRecord("stale-peer", "s", "198.51.100.3", 3, true, old, old, "behind", old),
+            new PeerRecord("fresh-peer", "f", "198.51.100.4", 4, true, now, now, "behind", now)),
         List.of(new WsUserRecord("stale-name", "1", old / 1_000L, old / 1_000L),
             new WsUserRecord("fresh-name", "2", old / 1_000L, now / 1_000L)));
     OnContext.call(context, () -> {

@@ -112,7 +112,7 @@ public final class RegistryStore {
     }).compose(peers -> {
       for (Row r : peers) {
         index.apply(new PeerRecord(r.getString(0), r.getString(1), r.getString(2), r.getLong(3),
-            r.getInteger(4) != 0, r.getLong(5), r.getLong(6), r.getString(7)));
+            r.getInteger(4) != 0, r.getLong(5), r.getLong(6), r.getString(7), r.getLong(8)));
       }
       return pool.query(SqlQueries.LOAD_WS_USERS).execute();
     }).map(wsUsers -> {
@@ -159,7 +159,7 @@ public final class RegistryStore {
     List<Tuple> rows = new ArrayList<>(b.peers.size());
     for (PeerRecord p : b.peers.values()) {
       rows.add(Tuple.tuple(List.of(p.peerId(), p.username(), p.ip(), p.port(), p.online() ? 1 : 0,
-          p.lastSeenMicros(), p.version(), p.origin())));
+          p.lastSeenMicros(), p.version(), p.origin(), p.firstSeenMicros())));
     }
     return rows;
   }

@@ -16,6 +16,12 @@ interface SqlQueries {
           // S3 names: who registered, with which user id, first and last seen (epoch ms)
           "CREATE TABLE IF NOT EXISTS ws_users (username TEXT PRIMARY KEY, user_id_json TEXT NOT NULL,"
               + " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL)"
+      },
+      {
+          // S2 registration order on every node alike: when each id was first registered (epoch µs). Rows of
+          // earlier versions keep their order, ahead of every later registration.
+          "ALTER TABLE peers ADD COLUMN first_seen_us INTEGER NOT NULL DEFAULT 0",
+          "UPDATE peers SET first_seen_us = rowid"
       }
   };
 
@@ -26,11 +32,11 @@ interface SqlQueries {
 
   String DELETE_USER = "DELETE FROM users WHERE username = ?";
 
-  String UPSERT_PEER = "INSERT INTO peers (peer_id, username, ip, port, online, last_seen_us, version, origin)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+  String UPSERT_PEER = "INSERT INTO peers (peer_id, username, ip, port, online, last_seen_us, version, origin, first_seen_us)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
       + " ON CONFLICT(peer_id) DO UPDATE SET username = excluded.username, ip = excluded.ip, port = excluded.port,"
       + " online = excluded.online, last_seen_us = excluded.last_seen_us, version = excluded.version,"
-      + " origin = excluded.origin";
+      + " origin = excluded.origin, first_seen_us = excluded.first_seen_us";
 
   String UPSERT_WS_USER = "INSERT INTO ws_users (username, user_id_json, first_seen, last_seen) VALUES (?, ?, ?, ?)"
       + " ON CONFLICT(username) DO UPDATE SET user_id_json = excluded.user_id_json, first_seen = excluded.first_seen,"
@@ -45,7 +51,7 @@ interface SqlQueries {
   // rowid order is first-registration order: an upsert keeps the row's rowid.
   String LOAD_USERS = "SELECT username, ip, port, last_seen FROM users ORDER BY rowid";
 
-  String LOAD_PEERS = "SELECT peer_id, username, ip, port, online, last_seen_us, version, origin FROM peers ORDER BY rowid";
+  String LOAD_PEERS = "SELECT peer_id, username, ip, port, online, last_seen_us, version, origin, first_seen_us FROM peers";
 
   static String setVersion(int v) {
     return "PRAGMA user_version = " + v;
