@@ -539,7 +539,7 @@ final class SignalingHub {
     for (String partner : calls.endAllOf(u.username())) {
       deliver(partner, utf8(ServerMessages.callEnded(u.username())), "call_ended", t0, CALL_STOP, u.username());
     }
-    return directory.release(u).onFailure(e -> LOG.warning("S3 could not free the name " + u.username() + ": " + e));
+    return directory.release(u);
   }
 
   /** A join or leave published by another node. */
@@ -770,6 +770,7 @@ final class SignalingHub {
   /** Drops remembered leaves that no in-flight join can still overtake. */
   void sweep() {
     online.forgetLeavesOlderThan(clock.millis() - 60_000);
+    directory.retryReleases();
   }
 
   /** The verticle is stopping: every local user leaves, so the rest of the cluster hears of it now. */

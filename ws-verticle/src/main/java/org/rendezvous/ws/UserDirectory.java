@@ -6,10 +6,11 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Counter;
-import org.rendezvous.common.RetriedRequest;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -60,8 +61,6 @@ public final class UserDirectory {
   static final String MAP_NAME = "ws.users";
   static final String SEQUENCE_NAME = "ws.users.seq";
   private static final Logger LOG = Logger.getLogger(UserDirectory.class.getName());
-  private static final int RELEASE_ATTEMPTS = 10;
-  private static final long RELEASE_RETRY_MS = 1_000;
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
@@ -70,6 +69,9 @@ public final class UserDirectory {
   private final AsyncMap<String, JsonObject> users;
   private final Counter sequence;
   private final DeliveryOptions fromThisNode;
+  /** Registrations whose release failed: tried again by each {@link #retryReleases} until one succeeds. */
+  private final Set<OnlineUser> unreleased = new LinkedHashSet<>();
+  private volatile int unreleasedCount;
 
   private UserDirectory(Vertx vertx, String nodeId, AsyncMap<String, JsonObject> users, Counter sequence) {
     this.vertx = vertx;
@@ -132,13 +134,34 @@ public final class UserDirectory {
         : sequence.compareAndSet(current, min).compose(set -> set ? Future.succeededFuture() : raiseSequenceTo(min, attempts - 1)));
   }
 
-  /** Frees a registration; a newer registration of the same name is left alone. */
+  /**
+   * Frees a registration; a newer registration of the same name is left alone. The map has no TTL (a name lasts as
+   * long as its connection), so a release that fails (Hazelcast busy moving data after a member died) is kept and
+   * tried again by {@link #retryReleases} until it succeeds: a name left behind would be taken for good.
+   */
   public Future<Boolean> release(OnlineUser u) {
-    // The map has no TTL (a name lasts as long as its connection), so a release that fails (Hazelcast busy moving
-    // data after a member died) is tried again: a name left behind would be taken for good.
-    return RetriedRequest.retry(vertx, () -> users.removeIfPresent(u.username(), toJson(u)), RELEASE_ATTEMPTS,
-            RELEASE_RETRY_MS, e -> true)
-        .onFailure(e -> LOG.warning("S3: could not free the name " + u.username() + ": " + e));
+    return users.removeIfPresent(u.username(), toJson(u)).onFailure(e -> {
+      if (unreleased.add(u)) {
+        unreleasedCount = unreleased.size();
+        LOG.warning("S3: could not free the name " + u.username() + " (tried again every sweep): " + e);
+      }
+    });
+  }
+
+  /** Tries again every release that failed. */
+  public void retryReleases() {
+    for (OnlineUser u : new ArrayList<>(unreleased)) {
+      users.removeIfPresent(u.username(), toJson(u)).onSuccess(removed -> {
+        unreleased.remove(u);
+        unreleasedCount = unreleased.size();
+        LOG.info("S3: freed the name " + u.username() + " on a later try");
+      });
+    }
+  }
+
+  /** Releases that failed and wait for {@link #retryReleases}. */
+  public int unreleasedCount() {
+    return unreleasedCount;
   }
 
   /** Every registration in the cluster (a full read: at start and after a node died). */

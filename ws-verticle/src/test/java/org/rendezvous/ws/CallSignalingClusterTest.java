@@ -1,5 +1,8 @@
 package org.rendezvous.ws;
 
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import com.hazelcast.map.MapInterceptor;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -95,6 +98,59 @@ class CallSignalingClusterTest {
       }
       bob.send("{\"type\":\"call_ended\",\"target_username\":\"x-alice\"}");
       assertEquals("{\"type\": \"call_ended\", \"from_username\": \"x-bob\"}", alice.nextText());
+    }
+  }
+
+  /** Makes every remove from a Hazelcast map fail, as Hazelcast's own interceptors may: the map keeps the entry. */
+  static final class RefuseRemoves implements MapInterceptor {
+    @Override
+    public Object interceptGet(Object value) {
+      return null;
+    }
+
+    @Override
+    public void afterGet(Object value) {
+    }
+
+    @Override
+    public Object interceptPut(Object oldValue, Object newValue) {
+      return null;
+    }
+
+    @Override
+    public void afterPut(Object value) {
+    }
+
+    @Override
+    public Object interceptRemove(Object removedValue) {
+      throw new IllegalStateException("this test refuses removes");
+    }
+
+    @Override
+    public void afterRemove(Object value) {
+    }
+  }
+
+  @Test
+  void aNameWhoseReleaseFailedIsFreedByALaterTry() throws Exception {
+    HazelcastInstance hz = ((HazelcastClusterManager) ((VertxInternal) nodes.get(0)).clusterManager()).getHazelcastInstance();
+    IMap<Object, Object> names = hz.getMap(UserDirectory.MAP_NAME);
+    String refusing = names.addInterceptor(new RefuseRemoves());
+    try {
+      try (WsTestClient leaving = WsTestClient.connect(ws, port1)) {
+        leaving.register("r-sticky", "1");
+      }
+      Poll.until(10_000, "the release refused", () -> metric(nodes.get(0), "rendezvous_ws_names_unreleased") == 1 ? true : null);
+      try (WsTestClient other = WsTestClient.connect(ws, port2)) {
+        other.send(new JsonObject().put("type", "register").put("username", "r-sticky").put("user_id", "2"));
+        assertEquals("Username already taken", other.nextSkippingLists("error").getString("message"), "still held in the map");
+      }
+    } finally {
+      names.removeInterceptor(refusing);
+    }
+    Poll.until(25_000, "freed by the sweep's try", () -> metric(nodes.get(0), "rendezvous_ws_names_unreleased") == 0 ? true : null);
+    try (WsTestClient again = WsTestClient.connect(ws, port2)) {
+      assertEquals("r-sticky", again.register("r-sticky", "3").getString("username"));
     }
   }
 
