@@ -450,6 +450,15 @@ class PeerApiTest {
   }
 
   @Test
+  void forwardedForOverSeveralLinesIsOneListAndTheLastLineIsNearest() throws Exception {
+    // a client's own line first, then the one its proxy added: the client cannot choose its address
+    String body = q("{'peer_id':'p','username':'u','port':7}");
+    Reply r = send("POST", "/register", BodyPublishers.ofString(body), "X-Forwarded-For", "6.6.6.6",
+        "X-Forwarded-For", "203.0.113.7");
+    assertJson(r, 200, registered("p", "203.0.113.7"));
+  }
+
+  @Test
   void forwardedForIsIgnoredWhenLoopbackIsNotATrustedProxy() throws Exception {
     JsonObject config = NodeFixture.singleNode(dir.resolve("untrusting"));
     config.getJsonObject("registry").put("trustedProxies", new JsonArray().add("10.9.9.9"));

@@ -285,11 +285,13 @@ final class PeerApi implements Handler<HttpServerRequest> {
   /** The connection's address, or the X-Forwarded-For client when the connection is a trusted proxy. */
   private String clientIp(HttpServerRequest req) {
     String direct = IpText.canonical(req.remoteAddress().host());
-    String xff = req.getHeader("x-forwarded-for");
-    if (xff == null || !trustedProxies.contains(direct)) {
+    List<String> lines = req.headers().getAll("x-forwarded-for");
+    if (lines.isEmpty() || !trustedProxies.contains(direct)) {
       return direct;
     }
-    String[] hops = xff.split(",");
+    // Several header lines are one list in order (RFC 9110 5.3): a proxy that adds its own line after one the
+    // client sent (HAProxy's option forwardfor) puts the hop it saw last, where the walk below starts.
+    String[] hops = String.join(",", lines).split(",");
     // Walk from the nearest hop back, skipping our own proxies; the first other address is the client.
     for (int i = hops.length - 1; i >= 0; i--) {
       String hop = IpText.canonical(hops[i].trim());
