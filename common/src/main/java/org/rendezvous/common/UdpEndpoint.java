@@ -75,7 +75,7 @@ public final class UdpEndpoint {
   public static Future<UdpEndpoint> bind(Context context, String host, int port, String listener, Receiver receiver) {
     Metrics.Counter dropped = Metrics.of(context.owner()).counter("rendezvous_udp_send_dropped_total",
         "Datagrams not sent: " + MAX_QUEUED_BYTES + " bytes already waited for room in the kernel's send buffer"
-            + " (egress shaped or saturated)", "listener", listener);
+            + " (egress shaped or saturated), or the kernel refused them", "listener", listener);
     ContextInternal ctx = (ContextInternal) context;
     Promise<UdpEndpoint> promise = ctx.promise();
     UdpEndpoint[] self = new UdpEndpoint[1];
@@ -146,12 +146,12 @@ public final class UdpEndpoint {
    * Dropped and counted when {@link #MAX_QUEUED_BYTES} already wait for the kernel.
    */
   public void send(byte[] bytes, int off, int len, InetSocketAddress to) {
-    if (len == 0) {
-      sendEmpty(to);
-      return;
-    }
     if (!channel.isWritable()) {
       dropped.inc();
+      return;
+    }
+    if (len == 0) {
+      sendEmpty(to);
       return;
     }
     ByteBuf buf = channel.alloc().directBuffer(len).writeBytes(bytes, off, len);
@@ -188,7 +188,7 @@ public final class UdpEndpoint {
         jdkChannel.send(ByteBuffer.allocate(0), to);
       }
     } catch (IOException e) {
-      dropped.inc(); // the kernel's buffer is full (this one bypasses the queue), or the route is gone
+      dropped.inc(); // refused: no route, or the socket is closing (a full buffer is not told: 0 bytes are sent either way)
       LOG.log(Level.FINE, "empty datagram to " + to + " failed", e);
     }
   }

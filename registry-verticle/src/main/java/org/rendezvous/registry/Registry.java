@@ -34,16 +34,17 @@ final class Registry {
 
   /**
    * Most entries of each kind this node adds itself, and most heap all of them may take together
-   * ({@link RegistryIndex#bytes()}). Entries another node replicates here are applied past them: every node
-   * holds the same registry, and each refuses its own clients' new entries at the same count and size.
+   * ({@link RegistryIndex#bytes()}), each kind a third of it, so that a flood of one kind cannot lock the others
+   * out. Entries another node replicates here are applied past them: every node holds the same registry, and
+   * each refuses its own clients' writes at the same count and size.
    */
   record Caps(int users, int peers, int wsNames, long bytes) {
     static final Caps NONE = new Caps(Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE);
-  }
 
-  /** Whether a new entry of {@code footprint} bytes would take the index past its size. */
-  private boolean overBudget(long footprint) {
-    return index.bytes() + footprint > caps.bytes();
+    /** Whether a kind holding {@code kindBytes} may grow by {@code growth}. */
+    boolean roomFor(long kindBytes, long growth) {
+      return growth <= 0 || kindBytes + growth <= bytes / 3;
+    }
   }
 
   /** {@code replicate} false (a single node): nothing is queued for other nodes. */
@@ -88,7 +89,9 @@ final class Registry {
     UserRecord existing = index.user(username);
     long version = nextVersion(existing == null ? 0 : existing.version());
     UserRecord r = new UserRecord(username, ip, port, clockMicros.getAsLong() / 1_000_000L, version, nodeId);
-    if (existing == null && (index.userCount() >= caps.users() || overBudget(RegistryIndex.footprint(r)))) {
+    // A known user always refreshes: its record grows by an address's text at most.
+    if (existing == null
+        && (index.userCount() >= caps.users() || !caps.roomFor(index.userBytes(), RegistryIndex.footprint(r)))) {
       usersRefused.inc();
       return;
     }
@@ -104,8 +107,9 @@ final class Registry {
   /** Records that an S3 name registered or left at {@code epochMillis}. */
   void wsSeen(String username, String userIdJson, long epochMillis) {
     WsUserRecord seen = new WsUserRecord(username, userIdJson, epochMillis, epochMillis);
-    if (index.wsUser(username) == null
-        && (index.wsUsers().size() >= caps.wsNames() || overBudget(RegistryIndex.footprint(seen)))) {
+    WsUserRecord known = index.wsUser(username);
+    long growth = RegistryIndex.footprint(seen.mergedWith(known)) - RegistryIndex.footprint(known);
+    if ((known == null && index.wsUsers().size() >= caps.wsNames()) || !caps.roomFor(index.wsUserBytes(), growth)) {
       wsNamesRefused.inc();
       return;
     }
@@ -120,7 +124,8 @@ final class Registry {
 
   /**
    * Registers (or replaces) a peer as online; completes when committed, with null when nothing was written:
-   * the id is new and the registry holds its most peers.
+   * the id is new and the registry holds its most peers, or the record would take the peers past their share of
+   * the registry's size.
    */
   io.vertx.core.Future<PeerRecord> register(String peerId, String username, String ip, long port) {
     PeerRecord existing = index.peer(peerId);
@@ -129,7 +134,8 @@ final class Registry {
     // Registering a known id again keeps its place, as the original's dict did; only a new id goes last.
     PeerRecord r = new PeerRecord(peerId, username, ip, port, true, now, version, nodeId,
         existing == null ? now : existing.firstSeenMicros());
-    if (existing == null && (index.peerCount() >= caps.peers() || overBudget(RegistryIndex.footprint(r)))) {
+    long growth = RegistryIndex.footprint(r) - RegistryIndex.footprint(existing);
+    if ((existing == null && index.peerCount() >= caps.peers()) || !caps.roomFor(index.peerBytes(), growth)) {
       peersRefused.inc();
       return io.vertx.core.Future.succeededFuture(null);
     }

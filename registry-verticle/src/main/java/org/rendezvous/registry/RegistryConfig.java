@@ -33,8 +33,9 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param maxUsers             S0 users kept at once; a heartbeat of a new name beyond it is dropped (known names still refresh)
  * @param maxPeers             S2 peers kept at once (online or not); registering a new id beyond it gets 503
  * @param maxWsNames           S3 names kept with their first and last seen times; new names beyond it are not recorded
- * @param maxMemoryBytes       heap all entries together may take (estimated, {@link RegistryIndex#bytes()}); a new entry
- *                             of any kind beyond it is refused as beyond its kind's count; by default a quarter of the heap
+ * @param maxMemoryBytes       heap all entries together may take (estimated, {@link RegistryIndex#bytes()}), a third for
+ *                             each kind; past its share a kind's new or growing entries are refused as past its count; by
+ *                             default a quarter of the heap
  * @param maxFieldChars        longest S2 {@code peer_id} and {@code username}, in characters; longer ones get 422
  * @param antiEntropySeconds   clustered: each node compares its registry with one other member's this often and
  *                             repairs what replication lost ({@link AntiEntropy}); 0 never

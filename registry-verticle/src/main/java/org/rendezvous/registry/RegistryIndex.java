@@ -37,7 +37,9 @@ public final class RegistryIndex {
   private final Map<String, WsUserRecord> wsUsers = new LinkedHashMap<>();
   private long userMutations;
   private int onlinePeers;
-  private long bytes;
+  private long userBytes;
+  private long peerBytes;
+  private long wsUserBytes;
 
   // LIST reply cache: valid for one second of "now" and one state of the users map.
   private long cachedMutations = -1;
@@ -52,7 +54,7 @@ public final class RegistryIndex {
       return false;
     }
     users.put(r.username(), r);
-    bytes += footprint(r) - footprint(old);
+    userBytes += footprint(r) - footprint(old);
     userMutations++;
     return true;
   }
@@ -67,7 +69,7 @@ public final class RegistryIndex {
       peersInOrder.remove(old);
     }
     peersInOrder.add(r);
-    bytes += footprint(r) - footprint(old);
+    peerBytes += footprint(r) - footprint(old);
     onlinePeers += (r.online() ? 1 : 0) - (old != null && old.online() ? 1 : 0);
     return true;
   }
@@ -80,7 +82,7 @@ public final class RegistryIndex {
       return null;
     }
     wsUsers.put(r.username(), merged);
-    bytes += footprint(merged) - footprint(old);
+    wsUserBytes += footprint(merged) - footprint(old);
     return merged;
   }
 
@@ -90,7 +92,22 @@ public final class RegistryIndex {
    * ({@code registry.maxMemoryBytes}), so it errs high.
    */
   public long bytes() {
-    return bytes;
+    return userBytes + peerBytes + wsUserBytes;
+  }
+
+  /** {@link #bytes()} of the S0 users alone. */
+  public long userBytes() {
+    return userBytes;
+  }
+
+  /** {@link #bytes()} of the S2 peers alone. */
+  public long peerBytes() {
+    return peerBytes;
+  }
+
+  /** {@link #bytes()} of the S3 names alone. */
+  public long wsUserBytes() {
+    return wsUserBytes;
   }
 
   private static final long ENTRY_BYTES = 120;
@@ -181,7 +198,7 @@ public final class RegistryIndex {
 
   /** Removes users last seen before {@code cutoffSeconds}; returns their names. */
   public List<String> expireUsers(long cutoffSeconds) {
-    List<String> gone = removeWhere(users, u -> u.lastSeen() < cutoffSeconds, u -> bytes -= footprint(u));
+    List<String> gone = removeWhere(users, u -> u.lastSeen() < cutoffSeconds, u -> userBytes -= footprint(u));
     if (!gone.isEmpty()) {
       userMutations++;
     }
@@ -192,14 +209,14 @@ public final class RegistryIndex {
   public List<String> expirePeers(long cutoffMicros) {
     return removeWhere(peers, p -> p.lastSeenMicros() < cutoffMicros, p -> {
       peersInOrder.remove(p);
-      bytes -= footprint(p);
+      peerBytes -= footprint(p);
       onlinePeers -= p.online() ? 1 : 0;
     });
   }
 
   /** Removes S3 names last seen before {@code cutoffMillis}; returns them. */
   public List<String> expireWsUsers(long cutoffMillis) {
-    return removeWhere(wsUsers, w -> w.lastSeen() < cutoffMillis, w -> bytes -= footprint(w));
+    return removeWhere(wsUsers, w -> w.lastSeen() < cutoffMillis, w -> wsUserBytes -= footprint(w));
   }
 
   /** Removes the entries that are {@code expired}, telling {@code removed} of each; returns their keys. */

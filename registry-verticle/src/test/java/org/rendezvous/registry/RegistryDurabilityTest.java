@@ -95,10 +95,10 @@ class RegistryDurabilityTest {
   }
 
   @Test
-  void peersOfAFileFromBeforeFirstSeenTimesKeepTheirOrderAheadOfNewOnes() throws Exception {
+  void peersOfAFileFromBeforeFirstSeenTimesAreOrderedByTheirLastRegistrationAsOnEveryNode() throws Exception {
     Path db = dir.resolve("v2.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
-      // schema version 2, as the previous release left it: peers in the order they were first registered (rowid)
+      // schema version 2, as the previous release left it: no first registration times, rowids of this file only
       st.execute("CREATE TABLE users (username TEXT PRIMARY KEY, ip TEXT, port INTEGER, last_seen INTEGER)");
       st.execute("CREATE TABLE peers (peer_id TEXT PRIMARY KEY, username TEXT NOT NULL, ip TEXT NOT NULL,"
           + " port INTEGER NOT NULL, online INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,"
@@ -113,7 +113,8 @@ class RegistryDurabilityTest {
     RegistryIndex index = loaded(db);
     long now = System.currentTimeMillis() * 1_000L;
     index.apply(new PeerRecord("bea", "b", "198.51.100.3", 3, true, now, now, "n", now));
-    assertEquals(List.of("zed", "amy", "bea"), index.peers().stream().map(PeerRecord::peerId).toList(),
-        "the stored rows in their first-registration (rowid) order, whatever their last registration, then new ones");
+    assertEquals(List.of("amy", "zed", "bea"), index.peers().stream().map(PeerRecord::peerId).toList(),
+        "the stored rows by their last registration, which every node's copy shares (not by this file's rowids),"
+            + " then new ones");
   }
 }

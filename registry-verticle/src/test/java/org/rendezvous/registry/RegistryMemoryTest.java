@@ -24,7 +24,8 @@ import static org.rendezvous.registry.SqliteRows.column;
  */
 class RegistryMemoryTest {
 
-  private static final long BUDGET = 4_000;
+  /** A third, 4,000 bytes, for each kind. */
+  private static final long BUDGET = 12_000;
 
   @TempDir
   Path dir;
@@ -49,9 +50,9 @@ class RegistryMemoryTest {
   }
 
   @Test
-  void aRegistryAtItsMemoryBudgetRefusesNewEntriesOfEveryKindButRefreshesKnownOnes() throws Exception {
+  void aKindAtItsShareOfTheBudgetRefusesNewAndGrowingEntriesWhileTheOtherKindsGoOn() throws Exception {
     try (SoloRegistry solo = SoloRegistry.deploy(dir, new JsonObject().put("maxMemoryBytes", BUDGET))) {
-      String longName = "n".repeat(500); // each peer takes well over a tenth of the budget; the counts stay far away
+      String longName = "n".repeat(600); // each peer takes over a third of its kind's share; the counts stay far away
       int accepted = 0;
       Response refused = null;
       for (int i = 0; i < 10 && refused == null; i++) {
@@ -65,23 +66,24 @@ class RegistryMemoryTest {
       assertTrue(accepted >= 1 && refused != null, "accepted " + accepted + " before a refusal");
       assertEquals(503, refused.status());
       assertEquals("{\"detail\":\"Registry full\"}", refused.text());
-      assertEquals(1, metric(solo, "rendezvous_registry_full_total", "kind", "s2_peer"));
       assertEquals(accepted, metric(solo, "rendezvous_s2_peers", "state", "all"));
+      assertEquals(200, register(solo, "peer-0", longName).status(), "a known id registers again as it was");
+      assertEquals(503, register(solo, "peer-0", "n".repeat(1_000)).status(), "but not grown past the peers' share");
+      assertEquals(2, metric(solo, "rendezvous_registry_full_total", "kind", "s2_peer"));
+
+      // The other kinds have their own shares: a peer flood does not lock them out, and each is bounded alike.
+      new RegistryClient(solo.vertx().eventBus()).heartbeat("m".repeat(600), "192.0.2.1", 4000);
+      Poll.until(5_000, "the S0 user stored", () -> metric(solo, "rendezvous_s0_users") == 1 ? true : null);
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < 4; i++) {
+        wsSeen(solo, "name-" + i, "\"" + "i".repeat(600) + "\"", now);
+      }
+      Poll.until(5_000, "two S3 names kept, two refused", () ->
+          metric(solo, "rendezvous_s3_known_names") == 2 && metric(solo, "rendezvous_registry_full_total", "kind", "s3_name") == 2
+              ? true : null);
+      assertEquals(0, metric(solo, "rendezvous_registry_full_total", "kind", "s0_user"));
       long used = metric(solo, "rendezvous_registry_memory_bytes");
       assertTrue(used > 0 && used <= BUDGET, "estimated " + used);
-      assertEquals(200, register(solo, "peer-0", longName).status(), "a known id registers again");
-
-      // The room left is less than one more peer; an S0 user or S3 name with a longer name does not fit either.
-      String longer = "m".repeat(600);
-      new RegistryClient(solo.vertx().eventBus()).heartbeat(longer, "192.0.2.1", 4000);
-      Poll.until(5_000, "the S0 name refused", () ->
-          metric(solo, "rendezvous_registry_full_total", "kind", "s0_user") == 1 ? true : null);
-      wsSeen(solo, longer, "1", System.currentTimeMillis());
-      Poll.until(5_000, "the S3 name refused", () ->
-          metric(solo, "rendezvous_registry_full_total", "kind", "s3_name") == 1 ? true : null);
-      assertEquals(0, metric(solo, "rendezvous_s0_users"));
-      assertEquals(0, metric(solo, "rendezvous_s3_known_names"));
-      assertTrue(metric(solo, "rendezvous_registry_memory_bytes") <= BUDGET);
     }
   }
 

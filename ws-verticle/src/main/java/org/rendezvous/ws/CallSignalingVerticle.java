@@ -70,7 +70,7 @@ public final class CallSignalingVerticle extends VerticleBase {
           registry.gauge("rendezvous_ws_users", "S3 registered users", hub::onlineUserCount, "scope", "cluster");
           registry.gauge("rendezvous_ws_calls", "S3 active calls of this node's users (each side counted)", hub::callCount);
           registry.gauge("rendezvous_ws_names_unreleased", "S3 names of users gone from this node that the cluster map still"
-              + " holds: their release failed and is tried again every 10 s", directory::unreleasedCount);
+              + " holds: their release failed and is tried again after a second, then every 10 s", directory::unreleasedCount);
           MessageConsumer<JsonObject> changes = vertx.eventBus().consumer(UserDirectory.USERS_CHANGED, hub::onUsersChanged);
           MessageConsumer<String> nodeLeft = vertx.eventBus().localConsumer(ClusterEvents.NODE_LEFT, m -> hub.onNodeLeft(m.body()));
           MessageConsumer<String> nodeJoined = vertx.eventBus().localConsumer(ClusterEvents.NODE_JOINED,

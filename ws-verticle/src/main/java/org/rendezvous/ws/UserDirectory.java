@@ -6,6 +6,7 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Counter;
+import org.rendezvous.common.Bounded;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -62,6 +63,8 @@ public final class UserDirectory {
   static final String SEQUENCE_NAME = "ws.users.seq";
   private static final Logger LOG = Logger.getLogger(UserDirectory.class.getName());
 
+  private static final long FIRST_RETRY_MS = 1_000;
+
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
@@ -72,6 +75,7 @@ public final class UserDirectory {
   /** Registrations whose release failed: tried again by each {@link #retryReleases} until one succeeds. */
   private final Set<OnlineUser> unreleased = new LinkedHashSet<>();
   private volatile int unreleasedCount;
+  private boolean retrying;
 
   private UserDirectory(Vertx vertx, String nodeId, AsyncMap<String, JsonObject> users, Counter sequence) {
     this.vertx = vertx;
@@ -137,25 +141,42 @@ public final class UserDirectory {
   /**
    * Frees a registration; a newer registration of the same name is left alone. The map has no TTL (a name lasts as
    * long as its connection), so a release that fails (Hazelcast busy moving data after a member died) is kept and
-   * tried again by {@link #retryReleases} until it succeeds: a name left behind would be taken for good.
+   * tried again, a second later and then by each {@link #retryReleases}, until it succeeds: a name left behind would
+   * be taken for good.
    */
   public Future<Boolean> release(OnlineUser u) {
     return users.removeIfPresent(u.username(), toJson(u)).onFailure(e -> {
       if (unreleased.add(u)) {
         unreleasedCount = unreleased.size();
-        LOG.warning("S3: could not free the name " + u.username() + " (tried again every sweep): " + e);
+        LOG.warning("S3: could not free the name " + u.username() + " (tried again in a second, then every sweep): " + e);
+        vertx.setTimer(FIRST_RETRY_MS, id -> retryReleases());
       }
     });
   }
 
-  /** Tries again every release that failed. */
+  /** Tries again every release that failed, a bounded number at once; one round at a time. */
   public void retryReleases() {
-    for (OnlineUser u : new ArrayList<>(unreleased)) {
-      users.removeIfPresent(u.username(), toJson(u)).onSuccess(removed -> {
-        unreleased.remove(u);
-        unreleasedCount = unreleased.size();
-        LOG.info("S3: freed the name " + u.username() + " on a later try");
-      });
+    if (retrying || unreleased.isEmpty()) {
+      return;
+    }
+    retrying = true;
+    Bounded.each(new ArrayList<>(unreleased), Bounded.CLEANUP_IN_FLIGHT,
+            u -> users.removeIfPresent(u.username(), toJson(u)).onSuccess(removed -> {
+              if (unreleased.remove(u)) {
+                unreleasedCount = unreleased.size();
+                LOG.info("S3: freed the name " + u.username() + " on a later try");
+              }
+            }))
+        .onComplete(done -> retrying = false);
+  }
+
+  /**
+   * {@code nodeId}, taken for dead, is back (a healed split): the releases of its registrations made for it are
+   * no longer tried, since it may hold those names still, and its own registrations are its own to free.
+   */
+  public void forgetReleasesOf(String nodeId) {
+    if (unreleased.removeIf(u -> u.nodeId().equals(nodeId))) {
+      unreleasedCount = unreleased.size();
     }
   }
 

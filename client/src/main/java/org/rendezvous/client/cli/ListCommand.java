@@ -52,11 +52,29 @@ final class ListCommand implements Callable<Integer> {
             + "  " + e.secondsAgo() + " s ago");
       }
       System.out.println(entries.size() + (entries.size() == 1 ? " peer" : " peers"));
+      if (name != null && entries.stream().noneMatch(e -> e.username().equals(name)) && listBytes(entries) < ALMOST_FULL) {
+        // A list this short holds every user; one the server took would be in it, seen 0 s ago.
+        System.out.println("the server did not register " + name + ": it drops names longer than its udp.maxNameBytes"
+            + " (64 bytes by default; this one has " + name.getBytes(StandardCharsets.UTF_8).length + ")");
+        return RendezvousCli.ERROR;
+      }
       return RendezvousCli.OK;
     } catch (java.net.SocketTimeoutException e) {
       System.out.println("no answer: " + e.getMessage());
       return RendezvousCli.ERROR;
     }
+  }
+
+  /** A LIST answer at least this long may have left users out (the server sends what fits in one datagram). */
+  private static final int ALMOST_FULL = 60_000;
+
+  /** The size of the LIST answer that held {@code entries}. */
+  private static int listBytes(List<StunLiteClient.Entry> entries) {
+    int bytes = 0;
+    for (StunLiteClient.Entry e : entries) {
+      bytes += (e.username() + ',' + e.ip() + ',' + e.port() + ',' + e.secondsAgo()).getBytes(StandardCharsets.UTF_8).length + 1;
+    }
+    return bytes;
   }
 
   /** A name the server would not store as given is a bad argument: it drops it silently, or reads it as another request. */

@@ -102,6 +102,8 @@ class CliEdgesTest {
       Poll.until(5_000, "cli-lister in the list", () ->
           other.list(Duration.ofSeconds(2)).stream().anyMatch(e -> e.username().equals("cli-lister")) ? true : null);
     }
+    String tooLong = "x".repeat(65); // over the server's udp.maxNameBytes, 64 by default: dropped there
+    assertEquals(RendezvousCli.ERROR, cli("list", udp, "--heartbeat", tooLong).exit(), "a name the server drops is reported");
   }
 
   @Test

@@ -18,10 +18,10 @@ interface SqlQueries {
               + " first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL)"
       },
       {
-          // S2 registration order on every node alike: when each id was first registered (epoch µs). Rows of
-          // earlier versions keep their order, ahead of every later registration.
+          // S2 registration order on every node alike: when each id was first registered (epoch µs). A row of an
+          // earlier version knows only its last registration, which every node holds alike (its rowid is local).
           "ALTER TABLE peers ADD COLUMN first_seen_us INTEGER NOT NULL DEFAULT 0",
-          "UPDATE peers SET first_seen_us = rowid"
+          "UPDATE peers SET first_seen_us = last_seen_us"
       }
   };
 
