@@ -117,7 +117,10 @@ public final class OnlineUsers {
       byNode.put(u.nodeId(), now);
       departedCount += gone == null ? 1 : 0;
       departureOrder.addLast(now);
-      while (departureOrder.size() > maxDepartures) {
+      if (departureOrder.size() > 2 * maxDepartures) {
+        departureOrder.removeIf(d -> !remembered(d)); // replaced sightings: a name leaving again and again
+      }
+      while (departedCount > maxDepartures) {
         if (forget(departureOrder.removeFirst())) {
           forgottenEarly.run();
         }
@@ -125,12 +128,18 @@ public final class OnlineUsers {
     }
   }
 
+  /** Whether {@code d} is still the remembered leave of its name and node (not replaced, not forgotten). */
+  private boolean remembered(Departure d) {
+    Map<String, Departure> byNode = departed.get(d.registration().username());
+    return byNode != null && byNode.get(d.registration().nodeId()) == d;
+  }
+
   /** Forgets {@code d} unless a later departure replaced it or it is gone already; true when it was forgotten. */
   private boolean forget(Departure d) {
-    Map<String, Departure> byNode = departed.get(d.registration().username());
-    if (byNode == null || byNode.get(d.registration().nodeId()) != d) {
+    if (!remembered(d)) {
       return false;
     }
+    Map<String, Departure> byNode = departed.get(d.registration().username());
     byNode.remove(d.registration().nodeId());
     departedCount--;
     if (byNode.isEmpty()) {

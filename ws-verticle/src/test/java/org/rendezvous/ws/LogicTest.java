@@ -70,6 +70,20 @@ class LogicTest {
   }
 
   @Test
+  void oneNameLeavingAgainAndAgainDoesNotPushOtherLeavesOut() {
+    int[] early = {0};
+    OnlineUsers online = new OnlineUsers(3, () -> early[0]++);
+    online.leave(user("b", "n1", 1), 100);
+    online.leave(user("c", "n1", 2), 100);
+    for (int i = 0; i < 50; i++) {
+      online.leave(user("a", "n1", 3 + i), 101 + i); // each a newer registration of a, replacing the last
+    }
+    assertEquals(3, online.departedCount());
+    assertEquals(0, early[0], "fifty sightings of one name are one remembered leave");
+    assertFalse(online.join(user("b", "n1", 1), 200), "b's leave still keeps its overtaken join out");
+  }
+
+  @Test
   void aDeadNodesUsersAreRemovedTogether() {
     OnlineUsers online = new OnlineUsers();
     online.join(user("a", "n1", 1), 0);
