@@ -58,8 +58,8 @@ final class Registry {
     this.heartbeats = metrics.counter("rendezvous_registry_writes_total", "Registry writes accepted", "kind", "s0_heartbeat");
     this.replicatedIn = metrics.counter("rendezvous_registry_replicated_in_total", "Entries applied from other nodes");
     String full = "rendezvous_registry_full_total";
-    String fullHelp = "New entries refused: the registry held registry.maxUsers / maxPeers / maxWsNames of that kind,"
-        + " or registry.maxMemoryBytes in all";
+    String fullHelp = "Writes refused: a new entry past registry.maxUsers / maxPeers / maxWsNames of its kind, or a new or"
+        + " growing one past its kind's third of registry.maxMemoryBytes";
     this.usersRefused = metrics.counter(full, fullHelp, "kind", "s0_user");
     this.peersRefused = metrics.counter(full, fullHelp, "kind", "s2_peer");
     this.wsNamesRefused = metrics.counter(full, fullHelp, "kind", "s3_name");
@@ -89,7 +89,8 @@ final class Registry {
     UserRecord existing = index.user(username);
     long version = nextVersion(existing == null ? 0 : existing.version());
     UserRecord r = new UserRecord(username, ip, port, clockMicros.getAsLong() / 1_000_000L, version, nodeId);
-    // A known user always refreshes: its record grows by an address's text at most.
+    // A known user always refreshes: its record grows by an address's and a node id's text at most (a user loaded
+    // from the file has no origin node until its first heartbeat), so the S0 share may be passed by that much.
     if (existing == null
         && (index.userCount() >= caps.users() || !caps.roomFor(index.userBytes(), RegistryIndex.footprint(r)))) {
       usersRefused.inc();
@@ -111,7 +112,10 @@ final class Registry {
     long growth = RegistryIndex.footprint(seen.mergedWith(known)) - RegistryIndex.footprint(known);
     if ((known == null && index.wsUsers().size() >= caps.wsNames()) || !caps.roomFor(index.wsUserBytes(), growth)) {
       wsNamesRefused.inc();
-      return;
+      if (known == null) {
+        return;
+      }
+      seen = new WsUserRecord(username, known.userIdJson(), epochMillis, epochMillis); // still seen: keep it from expiring
     }
     WsUserRecord merged = index.apply(seen);
     if (merged != null) {

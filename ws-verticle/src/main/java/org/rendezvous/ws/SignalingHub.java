@@ -581,7 +581,6 @@ final class SignalingHub {
     long seqAtHeal = online.highestSeq();
     deadNodes.rejoined(vertx, node, () -> {
       online.forgetNodeLeft(node);
-      directory.forgetReleasesOf(node);
       fetchUsersOf(node);
     }, () -> {
       // once the two sides' maps are merged, and in case the fetch failed

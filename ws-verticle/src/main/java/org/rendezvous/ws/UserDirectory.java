@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 import io.vertx.core.shareddata.Counter;
 import org.rendezvous.common.Bounded;
+import org.rendezvous.common.ClusterEvents;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -146,7 +147,7 @@ public final class UserDirectory {
    */
   public Future<Boolean> release(OnlineUser u) {
     return users.removeIfPresent(u.username(), toJson(u)).onFailure(e -> {
-      if (unreleased.add(u)) {
+      if (stillOursToFree(u) && unreleased.add(u)) {
         unreleasedCount = unreleased.size();
         LOG.warning("S3: could not free the name " + u.username() + " (tried again in a second, then every sweep): " + e);
         vertx.setTimer(FIRST_RETRY_MS, id -> retryReleases());
@@ -156,28 +157,32 @@ public final class UserDirectory {
 
   /** Tries again every release that failed, a bounded number at once; one round at a time. */
   public void retryReleases() {
+    unreleased.removeIf(u -> !stillOursToFree(u));
+    unreleasedCount = unreleased.size();
     if (retrying || unreleased.isEmpty()) {
       return;
     }
     retrying = true;
-    Bounded.each(new ArrayList<>(unreleased), Bounded.CLEANUP_IN_FLIGHT,
-            u -> users.removeIfPresent(u.username(), toJson(u)).onSuccess(removed -> {
-              if (unreleased.remove(u)) {
-                unreleasedCount = unreleased.size();
-                LOG.info("S3: freed the name " + u.username() + " on a later try");
-              }
-            }))
-        .onComplete(done -> retrying = false);
+    Bounded.each(new ArrayList<>(unreleased), Bounded.CLEANUP_IN_FLIGHT, u -> {
+      if (!unreleased.contains(u) || !stillOursToFree(u)) {
+        return Future.succeededFuture(false); // its node came back while this round ran: the name is its own again
+      }
+      return users.removeIfPresent(u.username(), toJson(u)).onSuccess(removed -> {
+        if (unreleased.remove(u)) {
+          unreleasedCount = unreleased.size();
+          LOG.info("S3: freed the name " + u.username() + " on a later try");
+        }
+      });
+    }).onComplete(done -> retrying = false);
   }
 
   /**
-   * {@code nodeId}, taken for dead, is back (a healed split): the releases of its registrations made for it are
-   * no longer tried, since it may hold those names still, and its own registrations are its own to free.
+   * Whether a failed release is still this node's to retry: a registration of its own, or one of a node that is not
+   * in the cluster (taken for dead). A member, one back from a split included, holds its own names: freeing one of
+   * them would let a newcomer take the name of a user still connected.
    */
-  public void forgetReleasesOf(String nodeId) {
-    if (unreleased.removeIf(u -> u.nodeId().equals(nodeId))) {
-      unreleasedCount = unreleased.size();
-    }
+  private boolean stillOursToFree(OnlineUser u) {
+    return u.nodeId().equals(nodeId) || !ClusterEvents.isMember(vertx, u.nodeId(), nodeId);
   }
 
   /** Releases that failed and wait for {@link #retryReleases}. */

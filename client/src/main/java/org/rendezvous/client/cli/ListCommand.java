@@ -47,15 +47,19 @@ final class ListCommand implements Callable<Integer> {
         client.heartbeat(name);
       }
       List<StunLiteClient.Entry> entries = client.list(timeout);
+      if (name != null && !listed(entries, name) && holdsEveryRecentUser(entries)) {
+        client.heartbeat(name); // the first may have been lost on the way
+        entries = client.list(timeout);
+      }
       for (StunLiteClient.Entry e : entries) {
         System.out.println(e.username() + "  " + PairingClient.addressText(InetSocketAddress.createUnresolved(e.ip(), e.port()))
             + "  " + e.secondsAgo() + " s ago");
       }
       System.out.println(entries.size() + (entries.size() == 1 ? " peer" : " peers"));
-      if (name != null && entries.stream().noneMatch(e -> e.username().equals(name)) && listBytes(entries) < ALMOST_FULL) {
-        // A list this short holds every user; one the server took would be in it, seen 0 s ago.
-        System.out.println("the server did not register " + name + ": it drops names longer than its udp.maxNameBytes"
-            + " (64 bytes by default; this one has " + name.getBytes(StandardCharsets.UTF_8).length + ")");
+      if (name != null && !listed(entries, name) && holdsEveryRecentUser(entries)) {
+        System.out.println("the server did not register " + name + " after two heartbeats: it drops names longer than its"
+            + " udp.maxNameBytes (64 bytes by default; this one has " + name.getBytes(StandardCharsets.UTF_8).length
+            + "), new names while its registry is full, and datagrams over its per-source rate limit");
         return RendezvousCli.ERROR;
       }
       return RendezvousCli.OK;
@@ -65,16 +69,16 @@ final class ListCommand implements Callable<Integer> {
     }
   }
 
-  /** A LIST answer at least this long may have left users out (the server sends what fits in one datagram). */
-  private static final int ALMOST_FULL = 60_000;
+  private static boolean listed(List<StunLiteClient.Entry> entries, String name) {
+    return entries.stream().anyMatch(e -> e.username().equals(name));
+  }
 
-  /** The size of the LIST answer that held {@code entries}. */
-  private static int listBytes(List<StunLiteClient.Entry> entries) {
-    int bytes = 0;
-    for (StunLiteClient.Entry e : entries) {
-      bytes += (e.username() + ',' + e.ip() + ',' + e.port() + ',' + e.secondsAgo()).getBytes(StandardCharsets.UTF_8).length + 1;
-    }
-    return bytes;
+  /**
+   * Whether a LIST answer would hold a user heard a moment ago: the answer is newest first and cut where the
+   * datagram is full, so it does when it is empty or reaches a user silent for 2 s or more.
+   */
+  private static boolean holdsEveryRecentUser(List<StunLiteClient.Entry> entries) {
+    return entries.isEmpty() || entries.get(entries.size() - 1).secondsAgo() >= 2;
   }
 
   /** A name the server would not store as given is a bad argument: it drops it silently, or reads it as another request. */
