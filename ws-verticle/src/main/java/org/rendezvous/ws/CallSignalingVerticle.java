@@ -1,5 +1,8 @@
 package org.rendezvous.ws;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -13,6 +16,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import org.rendezvous.common.BoundPorts;
@@ -40,12 +44,14 @@ public final class CallSignalingVerticle extends VerticleBase {
   /** Close code when a ping goes unanswered, as the original's websockets library sends. */
   private static final short KEEPALIVE_CLOSE = 1011;
   private static final short MESSAGE_TOO_BIG = 1009;
+  private static final short TRY_AGAIN_LATER = 1013;
 
   private WsConfig cfg;
   private SignalingMetrics metrics;
   private SourceRateLimiter handshakeLimiter;
   private SourceRateLimiter connectLimiter;
   private SignalingHub hub;
+  private ArrivingBytes arriving;
   private HttpServer server;
   private final ArrayList<Long> timers = new ArrayList<>();
 
@@ -55,6 +61,9 @@ public final class CallSignalingVerticle extends VerticleBase {
     String nodeId = config().getString("nodeId", "local");
     Metrics registry = Metrics.of(vertx);
     metrics = new SignalingMetrics(registry);
+    arriving = new ArrivingBytes(cfg.maxArrivingBytes());
+    registry.gauge("rendezvous_ws_arriving_bytes", "Bytes of S3 messages still arriving that this node holds, all connections"
+        + " together (ws.maxArrivingBytes)", arriving::total);
     handshakeLimiter = SourceRateLimiter.forListener(vertx, cfg.handshakeRateLimit(), LISTENER);
     // Each connection holds a descriptor before any handshake: a source may open twice its handshake budget.
     SourceRateLimiter.Limits hs = cfg.handshakeRateLimit();
@@ -151,6 +160,20 @@ public final class CallSignalingVerticle extends VerticleBase {
   private void onWebSocket(ServerWebSocket ws) {
     long now = System.nanoTime();
     Connection c = new Connection(ws, new MessageBudget(cfg.messagesPerSecond(), cfg.messageBurst(), now), now);
+    // Counts what the socket reads before Netty's WebSocket decoder holds it: a frame arriving slowly is invisible above.
+    ((WebSocketInternal) ws).channelHandlerContext().pipeline().addFirst(new ChannelInboundHandlerAdapter() {
+      @Override
+      public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        // a failed connection's bytes are not read any more (RFC 6455 7.1.7): not held, not counted
+        if (msg instanceof ByteBuf bytes && !c.failed && !arriving.read(c, bytes.readableBytes())) {
+          metrics.closedBusy.inc();
+          c.failed = true;
+          arriving.closed(c);
+          context.runOnContext(v -> c.fail(TRY_AGAIN_LATER, "server busy: too much of messages still arriving"));
+        }
+        ctx.fireChannelRead(msg);
+      }
+    });
     ws.setWriteQueueMaxSize(cfg.maxQueuedBytesPerConnection());
     ws.frameHandler(frame -> onFrame(c, frame));
     ws.pongHandler(c::ponged);
@@ -165,7 +188,10 @@ public final class CallSignalingVerticle extends VerticleBase {
       }
       LOG.log(Level.FINE, "S3 WebSocket error from " + ws.remoteAddress(), e);
     });
-    ws.closeHandler(v -> hub.closed(c));
+    ws.closeHandler(v -> {
+      arriving.closed(c);
+      hub.closed(c);
+    });
     metrics.connectionsOpened.inc();
     hub.opened(c);
   }
@@ -175,29 +201,30 @@ public final class CallSignalingVerticle extends VerticleBase {
    * a longer message closes the connection with 1009, as the original did. Control frames are Vert.x's.
    */
   private void onFrame(Connection c, WebSocketFrame frame) {
+    arriving.frameDecoded(c);
     if (c.failed || !frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
       return;
     }
     Buffer data = frame.binaryData();
     if (!frame.isContinuation()) {
-      c.partial = null;
+      arriving.keep(c, null);
       c.messageIsText = frame.isText();
     } else if (c.partial == null) {
       return; // a continuation of a message already refused
     }
     int size = (c.partial == null ? 0 : c.partial.length()) + data.length();
     if (size > cfg.maxMessageBytes()) {
-      c.partial = null;
       metrics.protocolErrors.inc();
       c.fail(MESSAGE_TOO_BIG, "message too big");
+      arriving.closed(c);
       return;
     }
     if (frame.isFinal()) {
       Buffer message = c.partial == null ? data : c.partial.appendBuffer(data);
-      c.partial = null;
+      arriving.keep(c, null);
       hub.onMessage(c, message, c.messageIsText);
     } else {
-      c.partial = c.partial == null ? Buffer.buffer(size).appendBuffer(data) : c.partial.appendBuffer(data);
+      arriving.keep(c, c.partial == null ? Buffer.buffer(size).appendBuffer(data) : c.partial.appendBuffer(data));
     }
   }
 

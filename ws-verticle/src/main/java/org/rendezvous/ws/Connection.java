@@ -16,8 +16,12 @@ final class Connection {
   /** Its actor at {@link UserDirectory#USER_PREFIX} + name while registered. */
   MessageConsumer<String> actor;
   boolean closed;
-  /** The frames so far of a message sent in several. */
+  /** The frames so far of a message sent in several; changed through {@link ArrivingBytes#keep}. */
   Buffer partial;
+  /** {@link #partial}'s length as {@link ArrivingBytes} counted it. */
+  long partialBytes;
+  /** Bytes read from the socket since its last whole frame ({@link ArrivingBytes}). */
+  long arrivingBytes;
   /** Whether the message being received began with a text frame (its continuations carry no type of their own). */
   boolean messageIsText;
   /** Closed by the server for a protocol error (1007, 1009): nothing it sends after that is read (RFC 6455 7.1.7). */

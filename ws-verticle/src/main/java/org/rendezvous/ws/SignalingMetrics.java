@@ -30,6 +30,7 @@ final class SignalingMetrics {
   final Metrics.Counter keepaliveTimeouts;
   final Metrics.Counter readsPaused;
   final Metrics.Counter protocolErrors;
+  final Metrics.Counter closedBusy;
   final Metrics.Counter connectionsLost;
   final Metrics.Counter routeRetries;
   final Metrics.Counter registrations;
@@ -55,6 +56,8 @@ final class SignalingMetrics {
     keepaliveTimeouts = m.counter("rendezvous_ws_keepalive_timeouts_total", "S3 connections closed for an unanswered ping");
     readsPaused = m.counter("rendezvous_ws_reads_paused_total",
         "Times an S3 connection was no longer read until the answers queued for it (over ws.maxQueuedBytesPerConnection) drained");
+    closedBusy = m.counter("rendezvous_ws_closed_busy_total",
+        "S3 connections closed (1013) whose read took the messages still arriving past ws.maxArrivingBytes");
     protocolErrors = m.counter("rendezvous_ws_protocol_errors_total", "S3 connections failed at the WebSocket layer (oversize message, bad frame)");
     connectionsLost = m.counter("rendezvous_ws_connection_errors_total",
         "S3 connections that failed below the WebSocket layer (reset by the peer, or closed without a close frame)");

@@ -29,6 +29,8 @@ import static org.rendezvous.common.ConfigValues.stringOf;
  * @param messagesPerSecond          sustained messages per connection; beyond the burst they are dropped and counted
  * @param messageBurst               messages a connection may send at once
  * @param maxQueuedBytesPerConnection a relay to a socket with more than this waiting to be written is dropped and counted
+ * @param maxArrivingBytes           bytes of messages still arriving the node holds, all connections together; the
+ *                                   connection whose read takes them past it is closed (1013)
  * @param onlineUsersMinIntervalMs   shortest gap between two online_users pushes of this node; changes within it share one push
  * @param onlineUsersMaxBytesInFlight online_users bytes handed to sockets and not yet written, all sockets together
  * @param callRequestTimeoutMs       how long a call_request waits for the target's home node to confirm delivery
@@ -49,6 +51,7 @@ public record WsConfig(
     int messagesPerSecond,
     int messageBurst,
     int maxQueuedBytesPerConnection,
+    long maxArrivingBytes,
     long onlineUsersMinIntervalMs,
     long onlineUsersMaxBytesInFlight,
     long callRequestTimeoutMs,
@@ -87,6 +90,7 @@ public record WsConfig(
         intOf(effective, "messagesPerSecond", 200),
         intOf(effective, "messageBurst", 400),
         intOf(effective, "maxQueuedBytesPerConnection", 4 << 20),
+        longOf(effective, "maxArrivingBytes", 64L << 20),
         longOf(effective, "onlineUsersMinIntervalMs", 100),
         longOf(effective, "onlineUsersMaxBytesInFlight", 64L << 20),
         longOf(effective, "callRequestTimeoutMs", 5_000),
@@ -111,6 +115,9 @@ public record WsConfig(
     }
     if (c.maxQueuedBytesPerConnection < c.maxMessageBytes) {
       throw new IllegalArgumentException("ws.maxQueuedBytesPerConnection must be >= ws.maxMessageBytes");
+    }
+    if (c.maxArrivingBytes < c.maxMessageBytes) {
+      throw new IllegalArgumentException("ws.maxArrivingBytes must be >= ws.maxMessageBytes, got " + c.maxArrivingBytes);
     }
     if (c.onlineUsersMinIntervalMs < 0 || c.onlineUsersMaxBytesInFlight < 1 || c.callRequestTimeoutMs < 1) {
       throw new IllegalArgumentException("ws.onlineUsersMinIntervalMs must be >= 0, onlineUsersMaxBytesInFlight and callRequestTimeoutMs >= 1");

@@ -255,6 +255,30 @@ class CallSignalingLimitsTest {
   }
 
   @Test
+  void slowSendersOfLargeMessagesCannotHoldMoreThanTheNodesBudget() throws Exception {
+    Vertx own = Vertx.vertx();
+    try {
+      int port = CallSignalingTest.deploy(own, new JsonObject().put("maxMessageBytes", 16_384).put("maxArrivingBytes", 20_000));
+      String pad = "p".repeat(15_000);
+      byte[] first = SilentWsClient.textFrame("{\"type\":\"register\",\"username\":\"slow-a\",\"user_id\":\"a\",\"pad\":\"" + pad + "\"}");
+      byte[] second = SilentWsClient.textFrame("{\"type\":\"register\",\"username\":\"slow-b\",\"user_id\":\"b\",\"pad\":\"" + pad + "\"}");
+      try (SilentWsClient a = new SilentWsClient(port); SilentWsClient b = new SilentWsClient(port)) {
+        a.sendRaw(first, 0, 12_000); // most of a frame the node must hold until the rest comes
+        Poll.until(10_000, "the node holding a's part", () -> metric(own, "rendezvous_ws_arriving_bytes") >= 12_000 ? true : null);
+        b.sendRaw(second, 0, 12_000); // 24,000 bytes still arriving in all: past the 20,000 of ws.maxArrivingBytes
+        assertEquals(1013, b.awaitCloseCode(), "the connection whose read went past the budget is closed");
+        assertEquals(1, metric(own, "rendezvous_ws_closed_busy_total"));
+        Poll.until(10_000, "b's bytes let go, a's held", () -> metric(own, "rendezvous_ws_arriving_bytes") == 12_000 ? true : null);
+        a.sendRaw(first, 12_000, first.length - 12_000);
+        assertEquals("registered", new JsonObject(a.readText()).getString("type"), "the other sender's message is whole and served");
+        Poll.until(10_000, "nothing held once it is whole", () -> metric(own, "rendezvous_ws_arriving_bytes") == 0 ? true : null);
+      }
+    } finally {
+      own.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void aClientThatDoesNotReadItsAnswersIsNotReadEitherUntilTheyDrain() throws Exception {
     Vertx own = Vertx.vertx();
     try {

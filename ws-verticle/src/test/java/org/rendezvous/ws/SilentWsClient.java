@@ -117,6 +117,22 @@ final class SilentWsClient implements AutoCloseable {
   }
 
   private void sendFrame(int firstByte, byte[] payload) throws IOException {
+    out.write(frame(firstByte, payload));
+    out.flush();
+  }
+
+  /** One whole masked text frame of {@code text}, to be sent in pieces with {@link #sendRaw}. */
+  static byte[] textFrame(String text) {
+    return frame(0x81, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Sends {@code len} bytes of {@code bytes} from {@code off} as they are. */
+  void sendRaw(byte[] bytes, int off, int len) throws IOException {
+    out.write(bytes, off, len);
+    out.flush();
+  }
+
+  private static byte[] frame(int firstByte, byte[] payload) {
     if (payload.length > 65_535) {
       throw new IllegalArgumentException("frames up to 64 KiB only");
     }
@@ -136,8 +152,7 @@ final class SilentWsClient implements AutoCloseable {
     for (int i = 0; i < payload.length; i++) {
       frame[head + 4 + i] = (byte) (payload[i] ^ mask[i % 4]);
     }
-    out.write(frame);
-    out.flush();
+    return frame;
   }
 
   /**
