@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Predicate;
 
@@ -175,9 +176,9 @@ final class Registry {
   int applyReplicated(ReplicationMessage m) {
     int applied = 0;
     long now = clockMicros.getAsLong();
-    long userCutoffSeconds = retention.users() > 0 ? now / 1_000_000L - retention.users() : Long.MIN_VALUE;
-    long peerCutoffMicros = retention.peers() > 0 ? now - retention.peers() * 1_000_000L : Long.MIN_VALUE;
-    long wsNameCutoffMillis = retention.wsNames() > 0 ? now / 1_000L - retention.wsNames() * 1_000L : Long.MIN_VALUE;
+    long userCutoffSeconds = retention.userCutoffSeconds(now);
+    long peerCutoffMicros = retention.peerCutoffMicros(now);
+    long wsNameCutoffMillis = retention.wsNameCutoffMillis(now);
     for (UserRecord u : m.users()) {
       if (u.lastSeen() < userCutoffSeconds) {
         continue;
@@ -271,43 +272,52 @@ final class Registry {
 
   /**
    * How long each kind is kept, in seconds (0: for ever): S0 users since their last heartbeat, S2 peers since
-   * they last registered, S3 names since they last registered or left.
+   * they last registered, S3 names since they last registered or left. Each cutoff is the last-seen time, in that
+   * kind's unit, below which an entry is past its retention at {@code nowMicros}; Long.MIN_VALUE when kept for ever.
    */
   record Retention(long users, long peers, long wsNames) {
     static final Retention NONE = new Retention(0, 0, 0);
+
+    long userCutoffSeconds(long nowMicros) {
+      return users > 0 ? nowMicros / 1_000_000L - users : Long.MIN_VALUE;
+    }
+
+    long peerCutoffMicros(long nowMicros) {
+      return peers > 0 ? nowMicros - peers * 1_000_000L : Long.MIN_VALUE;
+    }
+
+    long wsNameCutoffMillis(long nowMicros) {
+      return wsNames > 0 ? nowMicros / 1_000L - wsNames * 1_000L : Long.MIN_VALUE;
+    }
   }
 
   /**
    * Applies {@code retention} and keeps it for {@link #applyReplicated}; returns how many entries were removed.
+   * A kind kept for ever is not looked through.
    */
   int expire(Retention retention) {
     this.retention = retention;
     long now = clockMicros.getAsLong();
     int removed = 0;
     if (retention.users() > 0) {
-      List<String> gone = index.expireUsers(now / 1_000_000L - retention.users());
-      gone.forEach(u -> {
-        commit.batch().deleteUser(u);
-        outUsers.remove(u);
-      });
-      removed += gone.size();
+      removed += removed(index.expireUsers(retention.userCutoffSeconds(now)), k -> commit.batch().deleteUser(k), outUsers);
     }
     if (retention.peers() > 0) {
-      List<String> gone = index.expirePeers(now - retention.peers() * 1_000_000L);
-      gone.forEach(p -> {
-        commit.batch().deletePeer(p);
-        outPeers.remove(p);
-      });
-      removed += gone.size();
+      removed += removed(index.expirePeers(retention.peerCutoffMicros(now)), k -> commit.batch().deletePeer(k), outPeers);
     }
     if (retention.wsNames() > 0) {
-      List<String> gone = index.expireWsUsers(now / 1_000L - retention.wsNames() * 1_000L);
-      gone.forEach(w -> {
-        commit.batch().deleteWsUser(w);
-        outWsUsers.remove(w);
-      });
-      removed += gone.size();
+      removed += removed(index.expireWsUsers(retention.wsNameCutoffMillis(now)), k -> commit.batch().deleteWsUser(k),
+          outWsUsers);
     }
     return removed;
+  }
+
+  /** Deletes the expired {@code keys} from the file and from what waits to be published; how many there were. */
+  private static int removed(List<String> keys, Consumer<String> delete, Map<String, ?> outgoing) {
+    keys.forEach(k -> {
+      delete.accept(k);
+      outgoing.remove(k);
+    });
+    return keys.size();
   }
 }
