@@ -76,7 +76,9 @@ field() {
 # (NODE_JVM_FLAGS overrides them, e.g. to compare collectors).
 NODE_JVM_FLAGS=${NODE_JVM_FLAGS--XX:+UseParallelGC -Xms1g -Xmx1g}
 
-# start_node CONFIG_FILE LOG_FILE: starts a node, sets NODE_PID, waits (≤ 60 s) until it is ready.
+# start_node CONFIG_FILE LOG_FILE: starts a node, sets NODE_PID, waits (≤ 60 s) until it is ready; sets
+# NODE_TRANSPORT to the socket transport its ready line names (node.transport: io_uring, epoll or nio).
+NODE_TRANSPORT=""
 start_node() {
   # shellcheck disable=SC2086 # a list of flags
   java $NODE_JVM_FLAGS -jar "$NODE_JAR" --config "$1" >"$2" 2>&1 &
@@ -90,6 +92,7 @@ start_node() {
       return 1
     fi
     if curl -sf "http://127.0.0.1:$OPS_PORT/health/ready" >/dev/null 2>&1; then
+      NODE_TRANSPORT=$(sed -n 's/.* ready: .*, transport \([a-z_]*\).*/\1/p' "$2" | tail -1)
       ss -Hlunp "sport = :$UDP_PORT" | grep -q "pid=$NODE_PID," && return 0
       echo "UDP $UDP_PORT is not held by the node just started (pid $NODE_PID)" >&2
       return 1
@@ -117,5 +120,6 @@ machine_facts() {
   echo "- kernel: $(uname -r)"
   echo "- load average (1, 5, 15 min) when the script started: $LOAD_AT_START"
   echo "- java -version: $(java -version 2>&1 | tr '\n' ' ' | sed 's/ *$//')"
+  [[ -z $NODE_TRANSPORT ]] || echo "- node socket transport (node.transport, default auto): $NODE_TRANSPORT"
   echo "- git commit of the tree measured: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
 }

@@ -8,12 +8,18 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.epoll.Epoll;
+import io.netty.channel.EventLoop;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoHandler;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringIoHandler;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,8 +36,9 @@ import java.util.logging.Logger;
 
 /**
  * A UDP socket on the calling verticle's event loop, for the hot paths (STUN, S0, lobby): Netty
- * directly, batched reads (recvmmsg on epoll) and writes flushed once per read batch, and the
- * zero-byte datagram that S0 answers to LIST on an empty registry (Netty silently skips those).
+ * directly, on the event loop's own transport (io_uring, epoll or NIO), batched reads (recvmmsg on epoll)
+ * and writes flushed once per read batch, and the zero-byte datagram that S0 answers to LIST on an empty
+ * registry (Netty silently skips those).
  * The receiver runs on the verticle's context, so it may use the event bus and timers.
  */
 public final class UdpEndpoint {
@@ -56,7 +63,7 @@ public final class UdpEndpoint {
   }
 
   private final Channel channel;
-  /** Without epoll: the JDK channel under Netty's, which can send the zero-byte datagram Netty skips. */
+  /** On NIO: the JDK channel under Netty's, which can send the zero-byte datagram Netty skips. */
   private final DatagramChannel jdkChannel;
   private final Metrics.Counter dropped;
   private boolean inReadBatch;
@@ -80,7 +87,8 @@ public final class UdpEndpoint {
     Promise<UdpEndpoint> promise = ctx.promise();
     UdpEndpoint[] self = new UdpEndpoint[1];
     DatagramChannel[] jdk = new DatagramChannel[1];
-    Bootstrap b = new Bootstrap().group(ctx.nettyEventLoop())
+    EventLoop loop = ctx.nettyEventLoop();
+    Bootstrap b = new Bootstrap().group(loop)
         .option(ChannelOption.SO_RCVBUF, 4 << 20)
         .option(ChannelOption.SO_SNDBUF, 4 << 20)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(MAX_QUEUED_BYTES / 2, MAX_QUEUED_BYTES))
@@ -113,7 +121,10 @@ public final class UdpEndpoint {
             LOG.log(Level.FINE, "UDP socket error (ignored, socket keeps serving)", cause);
           }
         });
-    if (Epoll.isAvailable()) {
+    if (isIoType(loop, IoUringIoHandler.class)) {
+      b.channel(IoUringDatagramChannel.class)
+          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_READ));
+    } else if (isIoType(loop, EpollIoHandler.class)) {
       b.channel(EpollDatagramChannel.class)
           .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_READ)
           .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_READ * BATCH));
@@ -135,6 +146,10 @@ public final class UdpEndpoint {
       }
     });
     return promise.future();
+  }
+
+  private static boolean isIoType(EventLoop loop, Class<? extends IoHandler> type) {
+    return loop instanceof IoEventLoop io && io.isIoType(type);
   }
 
   public int localPort() {
@@ -182,8 +197,8 @@ public final class UdpEndpoint {
       return;
     }
     try {
-      if (channel instanceof EpollDatagramChannel epoll) {
-        ((Socket) epoll.fd()).sendTo(ByteBuffer.allocateDirect(0), 0, 0, to.getAddress(), to.getPort());
+      if (channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket) { // epoll, io_uring
+        socket.sendTo(ByteBuffer.allocateDirect(0), 0, 0, to.getAddress(), to.getPort());
       } else {
         jdkChannel.send(ByteBuffer.allocate(0), to);
       }

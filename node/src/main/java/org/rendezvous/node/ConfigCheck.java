@@ -73,11 +73,12 @@ public final class ConfigCheck {
     return new ArrayList<>(unknown);
   }
 
-  /** The node section: its id (single node), the log level, and how it stops. */
+  /** The node section: its id (single node), the log level, how it stops, and its sockets' transport. */
   private static void node(JsonObject json) {
     ConfigValues.stringOf(json, "id", "");
     logLevel(json);
     ProcessStop.Timing.from(json);
+    NodeTransport.name(json);
   }
 
   /** node.logLevel as a java.util.logging level (SEVERE, WARNING, INFO, FINE …). */

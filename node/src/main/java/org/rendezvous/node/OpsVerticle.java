@@ -81,6 +81,7 @@ final class OpsVerticle extends VerticleBase {
     return new JsonObject()
         .put("node", node.nodeId())
         .put("ready", node.ready())
+        .put("transport", node.transport())
         .put("s0Users", metrics.value("rendezvous_s0_users"))
         .put("s2Peers", metrics.value("rendezvous_s2_peers", "state", "all"))
         .put("s2PeersOnline", metrics.value("rendezvous_s2_peers", "state", "online"))

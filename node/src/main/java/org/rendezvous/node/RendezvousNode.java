@@ -8,6 +8,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.core.transport.Transport;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.rendezvous.common.BoundPorts;
 import org.rendezvous.common.ClusterEvents;
@@ -44,19 +45,22 @@ public final class RendezvousNode {
   private final Vertx vertx;
   private final String nodeId;
   private final HazelcastClusterManager clusterManager;
+  private final String transport;
   private volatile boolean ready;
   private volatile boolean stopping;
 
-  private RendezvousNode(Vertx vertx, String nodeId, HazelcastClusterManager clusterManager) {
+  private RendezvousNode(Vertx vertx, String nodeId, HazelcastClusterManager clusterManager, String transport) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.clusterManager = clusterManager;
+    this.transport = transport;
   }
 
   /** Starts a node from a full config (sections node, ops, cluster, registry, udp). */
   public static Future<RendezvousNode> start(JsonObject config) {
     ClusterConfig cluster;
     OpsConfig ops;
+    Transport transport;
     try {
       for (String key : ConfigCheck.unknownKeys(config, System.getenv())) {
         LOG.warning("config " + key + " is not a setting of this version and is ignored (a typo?); the settings are"
@@ -68,10 +72,11 @@ public final class RendezvousNode {
             + " sets how members find each other");
       }
       ops = OpsConfig.from(ConfigValues.section(config, "ops"));
+      transport = NodeTransport.choose(NodeTransport.name(ConfigValues.section(config, "node")));
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
-    VertxOptions options = new VertxOptions().setPreferNativeTransport(true);
+    VertxOptions options = new VertxOptions();
     Future<Vertx> vertxFuture;
     HazelcastClusterManager manager = null;
     if (cluster.enabled()) {
@@ -86,16 +91,16 @@ public final class RendezvousNode {
         bus.setHost(cluster.host());
       }
       options.setEventBusOptions(bus);
-      vertxFuture = Vertx.builder().with(options).withClusterManager(manager).buildClustered();
+      vertxFuture = Vertx.builder().with(options).withTransport(transport).withClusterManager(manager).buildClustered();
     } else {
-      vertxFuture = Future.succeededFuture(Vertx.vertx(options));
+      vertxFuture = Future.succeededFuture(Vertx.builder().with(options).withTransport(transport).build());
     }
     HazelcastClusterManager clusterManager = manager;
     return vertxFuture.compose(vertx -> {
       String id = clusterManager != null ? clusterManager.getNodeId()
           : ConfigValues.stringOf(ConfigValues.section(config, "node"), "id", UUID.randomUUID().toString());
       ClusterEvents.install(vertx);
-      RendezvousNode node = new RendezvousNode(vertx, id, clusterManager);
+      RendezvousNode node = new RendezvousNode(vertx, id, clusterManager, NodeTransport.label(transport));
       LogFormat.setNodeId(id);
       return node.deploy(config, ops).recover(e -> {
         // Completing after close() would need the closed context; close in the background instead.
@@ -119,10 +124,10 @@ public final class RendezvousNode {
             .recover(e -> Future.failedFuture(new IllegalStateException("the ops service did not start: "
                 + bindProblem(e, "ops.port", ops.host() + ":" + ops.port()), e))))
         .map(id -> {
-          ready = true;
           LOG.info("node " + nodeId + " ready: udp " + port(UdpVerticle.LISTENER) + ", s2 http "
-              + port(RegistryVerticle.HTTP_LISTENER) + ", ops " + port(OpsVerticle.LISTENER)
+              + port(RegistryVerticle.HTTP_LISTENER) + ", ops " + port(OpsVerticle.LISTENER) + ", transport " + transport
               + (clusterManager != null ? ", cluster members " + clusterManager.getNodes().size() : ", single node"));
+          ready = true; // after the line: scripts read the transport from it once /health/ready answers
           return this;
         });
   }
@@ -196,6 +201,11 @@ public final class RendezvousNode {
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The transport the node's sockets use (node.transport): io_uring, epoll or nio. */
+  public String transport() {
+    return transport;
   }
 
   /** The bound port of a listener ("udp", "s2-http", "ops"), or -1. */
