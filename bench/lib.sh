@@ -121,5 +121,5 @@ machine_facts() {
   echo "- load average (1, 5, 15 min) when the script started: $LOAD_AT_START"
   echo "- java -version: $(java -version 2>&1 | tr '\n' ' ' | sed 's/ *$//')"
   [[ -z $NODE_TRANSPORT ]] || echo "- node socket transport (node.transport, default auto): $NODE_TRANSPORT"
-  echo "- git commit of the tree measured: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "- git commit of the tree measured: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- . ':(exclude)bench/results' 2>/dev/null || echo ' (with uncommitted changes)')"
 }

@@ -260,9 +260,14 @@ PACED_RATIO=$(echo "$RP_CPU $PP_CPU" | awk '{printf "%.2f", $1 / $2}')
   echo
   echo "System calls per relayed message (round 1, perf stat on the server process, $((DURATION - 4)) s of the measured"
   echo "window ÷ that run's rate): Rendezvous $(syscalls_per_message "$DIR/syscalls-rendezvous.txt" "${R_OUT[1]}"),"
-  echo "PeerJS $(syscalls_per_message "$DIR/syscalls-peerjs.txt" "${P_OUT[1]}"). One read of the sender's frame and one write"
-  echo "of the relayed frame are the fewest a relay can make. The target's budget is $(echo "$P_CPU" | awk '{printf "%.1f", $1 / 3}') µs per message in all (a third"
-  echo "of PeerJS's $P_CPU µs); Rendezvous's kernel part alone was $R_KERNEL µs of it."
+  echo "PeerJS $(syscalls_per_message "$DIR/syscalls-peerjs.txt" "${P_OUT[1]}"). Waiting for readiness (epoll, as PeerJS's libuv"
+  echo "does), one read of the sender's frame and one write of the relayed frame are the fewest a relay can make."
+  if [[ $NODE_TRANSPORT == io_uring ]]; then
+    echo "The node ran on io_uring (\`node.transport\`, README): it hands its reads and writes to the kernel in batches,"
+    echo "many to one io_uring_enter call, so they are not system calls of their own here."
+  fi
+  echo "The target's budget is $(echo "$P_CPU" | awk '{printf "%.1f", $1 / 3}') µs per message in all (a third"
+  echo "of PeerJS's $P_CPU µs); Rendezvous's kernel part was $R_KERNEL µs of it."
   echo
   echo "Nodes run with \`$NODE_JVM_FLAGS\`, the collector and fixed heap README \"JVM flags\", deploy/local and the image"
   echo "give a node (perf profiles of this relay: G1's concurrent refinement took about 14% of the node's CPU samples;"
