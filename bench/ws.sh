@@ -157,8 +157,27 @@ for round in 1 2; do
   PP_OUT[$round]=$(relay --protocol peerjs --port "$PEERJS_PORT" --server-pids "$PEER_PID" --exchanges-per-second "$PACED" --label "peerjs-paced-$round")
   echo "${PP_OUT[$round]}" >&2
 done
-stop_pid "$PEER_PID"
 stop_pid "$SINGLE_PID"
+# The same node on io_uring (node.transport, not the default: README says why), against the PeerJS runs above.
+declare -a U_OUT UP_OUT
+URING=no
+node_config "$DIR/uring.json" A '"node":{"transport":"io_uring"}'
+if start_ws_node A "$DIR/uring.json"; then
+  URING=yes
+  URING_PID=$NODE_PID
+  for round in 1 2; do
+    U_OUT[$round]=$(relay --protocol rendezvous --port "$WS_A" --server-pids "$URING_PID" --label "rendezvous-io_uring-$round")
+    echo "${U_OUT[$round]}" >&2
+  done
+  for round in 1 2; do
+    UP_OUT[$round]=$(relay --protocol rendezvous --port "$WS_A" --server-pids "$URING_PID" --exchanges-per-second "$PACED" --label "rendezvous-io_uring-paced-$round")
+    echo "${UP_OUT[$round]}" >&2
+  done
+  stop_pid "$URING_PID"
+else
+  echo "the node did not start on io_uring here: its runs are left out" >&2
+fi
+stop_pid "$PEER_PID"
 
 # ---- two clustered nodes ----
 cluster_json() {
@@ -214,6 +233,16 @@ RP_CPU=$(mean "$(field "${RP_OUT[1]}" serverCpuMicrosPerMessage)" "$(field "${RP
 PP_CPU=$(mean "$(field "${PP_OUT[1]}" serverCpuMicrosPerMessage)" "$(field "${PP_OUT[2]}" serverCpuMicrosPerMessage)")
 PACED_VERDICT=$(echo "$RP_CPU $PP_CPU" | awk '{print ($1 <= $2 / 3) ? "met" : "missed"}')
 PACED_RATIO=$(echo "$RP_CPU $PP_CPU" | awk '{printf "%.2f", $1 / $2}')
+if [[ $URING == yes ]]; then
+  U_CPU=$(mean "$(field "${U_OUT[1]}" serverCpuMicrosPerMessage)" "$(field "${U_OUT[2]}" serverCpuMicrosPerMessage)")
+  U_KERNEL=$(mean "$(field "${U_OUT[1]}" serverKernelMicrosPerMessage)" "$(field "${U_OUT[2]}" serverKernelMicrosPerMessage)")
+  UP_CPU=$(mean "$(field "${UP_OUT[1]}" serverCpuMicrosPerMessage)" "$(field "${UP_OUT[2]}" serverCpuMicrosPerMessage)")
+  U_P99=$(echo "$(field "${UP_OUT[1]}" p99Micros) $(field "${UP_OUT[2]}" p99Micros)" | awk '{printf "%.2f", ($1 > $2 ? $1 : $2) / 1000}')
+  U_RATIO=$(echo "$U_CPU $P_CPU" | awk '{printf "%.2f", $1 / $2}')
+  UP_RATIO=$(echo "$UP_CPU $PP_CPU" | awk '{printf "%.2f", $1 / $2}')
+  U_VERDICT=$(echo "$U_CPU $P_CPU" | awk '{print ($1 <= $2 / 3) ? "met" : "missed"}')
+  UP_VERDICT=$(echo "$UP_CPU $PP_CPU" | awk '{print ($1 <= $2 / 3) ? "met" : "missed"}')
+fi
 
 {
   echo "# S3 WebSocket call signaling: relay against PeerJS, two nodes, a crowd"
@@ -262,12 +291,28 @@ PACED_RATIO=$(echo "$RP_CPU $PP_CPU" | awk '{printf "%.2f", $1 / $2}')
   echo "window ÷ that run's rate): Rendezvous $(syscalls_per_message "$DIR/syscalls-rendezvous.txt" "${R_OUT[1]}"),"
   echo "PeerJS $(syscalls_per_message "$DIR/syscalls-peerjs.txt" "${P_OUT[1]}"). Waiting for readiness (epoll, as PeerJS's libuv"
   echo "does), one read of the sender's frame and one write of the relayed frame are the fewest a relay can make."
-  if [[ $NODE_TRANSPORT == io_uring ]]; then
-    echo "The node ran on io_uring (\`node.transport\`, README): it hands its reads and writes to the kernel in batches,"
-    echo "many to one io_uring_enter call, so they are not system calls of their own here."
-  fi
   echo "The target's budget is $(echo "$P_CPU" | awk '{printf "%.1f", $1 / 3}') µs per message in all (a third"
   echo "of PeerJS's $P_CPU µs); Rendezvous's kernel part was $R_KERNEL µs of it."
+  echo
+  echo "### The same node on io_uring"
+  echo
+  if [[ $URING == yes ]]; then
+    echo "\`\"node\":{\"transport\":\"io_uring\"}\` (not the default: its UDP datagrams are read one per request, see README),"
+    echo "the same loads, after the runs above; PeerJS's figures are those above."
+    echo
+    echo "| run | relayed msgs/s | server CPU µs/msg | of which kernel | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
+    row "${U_OUT[1]}" "Rendezvous io_uring, round 1"
+    row "${U_OUT[2]}" "Rendezvous io_uring, round 2"
+    row "${UP_OUT[1]}" "Rendezvous io_uring, paced, round 1"
+    row "${UP_OUT[2]}" "Rendezvous io_uring, paced, round 2"
+    echo
+    echo "At saturation: $U_CPU µs ($U_KERNEL µs in the kernel) against PeerJS's $P_CPU µs, ratio $U_RATIO (≤ 1/3: **$U_VERDICT**)."
+    echo "At the same paced load: $UP_CPU µs against $PP_CPU µs, ratio $UP_RATIO (≤ 1/3: **$UP_VERDICT**); paced p99, worst round, $U_P99 ms."
+    echo "The node hands its reads and writes to the kernel in batches, many to one io_uring_enter call."
+  else
+    echo "Not measured: the node did not start with \`node.transport\` io_uring on this machine."
+  fi
   echo
   echo "Nodes run with \`$NODE_JVM_FLAGS\`, the collector and fixed heap README \"JVM flags\", deploy/local and the image"
   echo "give a node (perf profiles of this relay: G1's concurrent refinement took about 14% of the node's CPU samples;"

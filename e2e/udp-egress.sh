@@ -18,6 +18,8 @@ cleanup() {
     kill "$NODE_PID" 2>/dev/null || true
     wait "$NODE_PID" 2>/dev/null || true
   fi
+  # Whatever still runs in the namespace (a node that outlived its parent) goes with it.
+  ip netns pids "$NS" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   ip netns del "$NS" 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -34,7 +36,8 @@ in_ns tc qdisc add dev lo root tbf rate 80mbit burst 256kb limit 256mb
 
 # Per-source limits lifted: every datagram comes from 127.0.0.1, and the reply budget would otherwise stop the flood
 # long before the link does. Direct memory enough for the whole flood, so an unbounded queue holds it all.
-in_ns java -XX:MaxDirectMemorySize=512m -Xmx256m \
+# Not through in_ns: a function run in the background is a subshell, whose pid is not the node's.
+ip netns exec "$NS" java -XX:MaxDirectMemorySize=512m -Xmx256m \
   -Drendezvous.registry.dbPath="$WORK/node.db" \
   -Drendezvous.udp.host=127.0.0.1 -Drendezvous.udp.rateLimitPerSecond=1000000 -Drendezvous.udp.rateLimitBurst=1000000 \
   -Drendezvous.udp.replyBudgetBytesPerSecond=1000000000 \

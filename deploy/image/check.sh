@@ -132,6 +132,8 @@ check "it runs the image's Java runtime" "$(readlink "/proc/$NODE_PID/exe")" "^$
 check "it runs chrooted into the image" "$(readlink "/proc/$NODE_PID/root")" "^$ROOTFS$"
 check "it runs as the image's user" "$(awk '/^Uid:/ {print $2}' "/proc/$NODE_PID/status")" "^${user%%:*}$"
 check "it is a clustered node" "$(curl -fs "http://127.0.0.1:$OPS_PORT/api/cluster")" '"clustered":true.*"ready":true'
+# The image's jar carries Netty's native library; a node that could not load it would run on the JDK's NIO.
+check "its sockets use a native transport" "$(curl -fs "http://127.0.0.1:$OPS_PORT/api/cluster")" '"transport":"(epoll|io_uring)"'
 out=$(python3 "$HERE/image_check.py" stun 127.0.0.1 "$UDP_PORT" 2>&1 || true)
 check "a STUN Binding request gets our own address back" "$out" '^XOR-MAPPED-ADDRESS 127\.0\.0\.1:[0-9]+$'
 out=$(curl -s -H 'content-type: application/json' -d '{"peer_id":"image-check","username":"check","port":4242}' \

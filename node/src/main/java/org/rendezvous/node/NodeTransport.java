@@ -5,11 +5,13 @@ import io.vertx.core.transport.Transport;
 import org.rendezvous.common.ConfigValues;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
- * node.transport: which kernel interface the node's sockets use. {@code auto} takes io_uring where the kernel
- * allows it (fewer system calls per message; container runtimes often forbid it), then epoll, then the JDK's
- * NIO; a transport named outright must be available or the node does not start.
+ * node.transport: which kernel interface the node's sockets use. {@code auto} takes epoll, else the JDK's NIO.
+ * io_uring must be named: it cuts the CPU of TCP and WebSocket traffic, but its datagram channel reads one
+ * datagram per request where epoll's reads a batch, and UDP surfaces under load lose more to full socket buffers.
+ * A transport named outright must be available or the node does not start.
  */
 final class NodeTransport {
 
@@ -20,7 +22,7 @@ final class NodeTransport {
 
   /** The configured name, checked against {@link #NAMES}. */
   static String name(JsonObject nodeSection) {
-    String name = ConfigValues.stringOf(nodeSection, "transport", "auto").trim().toLowerCase();
+    String name = ConfigValues.stringOf(nodeSection, "transport", "auto").trim().toLowerCase(Locale.ROOT);
     if (!NAMES.contains(name)) {
       throw new IllegalArgumentException("config node.transport must be one of " + String.join(", ", NAMES)
           + ", got \"" + ConfigValues.stringOf(nodeSection, "transport", "") + "\"");
@@ -31,12 +33,7 @@ final class NodeTransport {
   /** The transport for a checked name; IllegalArgumentException (with the reason) when a named one is unavailable. */
   static Transport choose(String name) {
     if (name.equals("auto")) {
-      for (Transport t : new Transport[] {Transport.IO_URING, Transport.EPOLL}) {
-        if (t != null && t.available()) {
-          return t;
-        }
-      }
-      return Transport.NIO;
+      return Transport.EPOLL != null && Transport.EPOLL.available() ? Transport.EPOLL : Transport.NIO;
     }
     Transport t = switch (name) {
       case "io_uring" -> Transport.IO_URING;
@@ -46,9 +43,30 @@ final class NodeTransport {
     if (t == null || !t.available()) {
       Throwable why = t == null ? null : t.unavailabilityCause();
       throw new IllegalArgumentException("node.transport " + name + " is not available here"
-          + (why == null ? "" : ": " + why) + " (auto picks the first available of io_uring, epoll, nio)");
+          + (why == null ? "" : ": " + why) + " (auto takes epoll where it can, else nio)");
     }
     return t;
+  }
+
+  /** Whether a failure to build Vert.x came from Netty's io_uring code (its rings, its native calls). */
+  static boolean isIoUringFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      for (StackTraceElement frame : t.getStackTrace()) {
+        if (frame.getClassName().startsWith("io.netty.channel.uring.")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The innermost cause's text, for one log line. */
+  static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return String.valueOf(t);
   }
 
   /** The name /api/cluster and the log give a transport. */

@@ -61,6 +61,7 @@ public final class RendezvousNode {
     ClusterConfig cluster;
     OpsConfig ops;
     Transport transport;
+    long stopTimeoutSeconds;
     try {
       for (String key : ConfigCheck.unknownKeys(config, System.getenv())) {
         LOG.warning("config " + key + " is not a setting of this version and is ignored (a typo?); the settings are"
@@ -73,34 +74,32 @@ public final class RendezvousNode {
       }
       ops = OpsConfig.from(ConfigValues.section(config, "ops"));
       transport = NodeTransport.choose(NodeTransport.name(ConfigValues.section(config, "node")));
+      stopTimeoutSeconds = ProcessStop.Timing.from(ConfigValues.section(config, "node")).stopTimeoutMs() / 1000;
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
     VertxOptions options = new VertxOptions();
-    Future<Vertx> vertxFuture;
-    HazelcastClusterManager manager = null;
     if (cluster.enabled()) {
-      try {
-        long stopTimeoutSeconds = ProcessStop.Timing.from(ConfigValues.section(config, "node")).stopTimeoutMs() / 1000;
-        manager = new HazelcastClusterManager(HazelcastSetup.build(cluster, stopTimeoutSeconds));
-      } catch (Exception e) {
-        return Future.failedFuture(e);
-      }
       EventBusOptions bus = new EventBusOptions().setPort(cluster.eventBusPort());
       if (!cluster.host().isBlank()) {
         bus.setHost(cluster.host());
       }
       options.setEventBusOptions(bus);
-      vertxFuture = Vertx.builder().with(options).withTransport(transport).withClusterManager(manager).buildClustered();
-    } else {
-      vertxFuture = Future.succeededFuture(Vertx.builder().with(options).withTransport(transport).build());
     }
-    HazelcastClusterManager clusterManager = manager;
-    return vertxFuture.compose(vertx -> {
+    // The availability check sets up a one-entry ring; the event loops' own rings can still be refused (the
+    // locked-memory limit of older kernels, a ring size past the kernel's maximum).
+    Future<Built> built = build(options, transport, cluster, stopTimeoutSeconds)
+        .recover(e -> Future.failedFuture(NodeTransport.isIoUringFailure(e)
+            ? new IllegalArgumentException("node.transport io_uring: the kernel refused the event loops' rings ("
+                + NodeTransport.rootCause(e) + "); epoll (auto) does not need them", e)
+            : e));
+    return built.compose(b -> {
+      Vertx vertx = b.vertx();
+      HazelcastClusterManager clusterManager = b.manager();
       String id = clusterManager != null ? clusterManager.getNodeId()
           : ConfigValues.stringOf(ConfigValues.section(config, "node"), "id", UUID.randomUUID().toString());
       ClusterEvents.install(vertx);
-      RendezvousNode node = new RendezvousNode(vertx, id, clusterManager, NodeTransport.label(transport));
+      RendezvousNode node = new RendezvousNode(vertx, id, clusterManager, NodeTransport.label(b.transport()));
       LogFormat.setNodeId(id);
       return node.deploy(config, ops).recover(e -> {
         // Completing after close() would need the closed context; close in the background instead.
@@ -108,6 +107,24 @@ public final class RendezvousNode {
         return Future.failedFuture(e);
       });
     });
+  }
+
+  /** A Vert.x instance, its cluster manager (null on a single node) and the transport it runs on. */
+  private record Built(Vertx vertx, HazelcastClusterManager manager, Transport transport) {
+  }
+
+  /** Builds Vert.x on {@code transport}; whatever goes wrong is a failed future, not a throw. */
+  private static Future<Built> build(VertxOptions options, Transport transport, ClusterConfig cluster, long stopTimeoutSeconds) {
+    try {
+      if (!cluster.enabled()) {
+        return Future.succeededFuture(new Built(Vertx.builder().with(options).withTransport(transport).build(), null, transport));
+      }
+      HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.build(cluster, stopTimeoutSeconds));
+      return Vertx.builder().with(options).withTransport(transport).withClusterManager(manager).buildClustered()
+          .map(vertx -> new Built(vertx, manager, transport));
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
   }
 
   /** Generous: the registry loads its SQLite file and catches up from a peer before it is started. */

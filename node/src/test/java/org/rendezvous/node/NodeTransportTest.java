@@ -30,12 +30,13 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * node.transport: each transport this machine offers serves UDP (the zero-byte S0 answer included), TCP and
- * HTTP; one it does not offer stops the node with the reason; auto takes the first of io_uring, epoll, nio.
+ * HTTP; one it does not offer stops the node with the reason; auto takes epoll, else nio.
  */
 class NodeTransportTest {
 
@@ -111,10 +112,19 @@ class NodeTransportTest {
   }
 
   @Test
-  void autoTakesTheFirstAvailableOfIoUringEpollNio() throws Exception {
+  void autoTakesEpollWhereItCanElseNio() throws Exception {
     node = NodeFixture.start(NodeFixture.singleNode(dir));
-    String expected = IoUring.isAvailable() ? "io_uring" : Epoll.isAvailable() ? "epoll" : "nio";
+    String expected = Epoll.isAvailable() ? "epoll" : "nio";
     assertEquals(expected, node.transport());
+  }
+
+  @Test
+  void onlyFailuresFromNettysIoUringCodeAreBlamedOnIoUring() {
+    assertFalse(NodeTransport.isIoUringFailure(new IllegalStateException("bind failed", new java.io.IOException("in use"))));
+    IllegalStateException fromUring = new IllegalStateException("failed to create a child event loop");
+    fromUring.setStackTrace(new StackTraceElement[] {
+        new StackTraceElement("io.netty.channel.uring.Native", "ioUringSetup", "Native.java", 1)});
+    assertTrue(NodeTransport.isIoUringFailure(new RuntimeException(fromUring)));
   }
 
   @Test
