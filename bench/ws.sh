@@ -126,10 +126,22 @@ syscalls_per_message() {
     printf "%.2f (%.2f reads, %.2f writes)", $2 / m, $3 / m, $4 / m }' "$1"
 }
 
-# ---- one node against PeerJS ----
+# ---- one node against PeerJS, and the same node on io_uring ----
 node_config "$DIR/single.json" A
 start_ws_node A "$DIR/single.json"
 SINGLE_PID=$NODE_PID
+SINGLE_TRANSPORT=$NODE_TRANSPORT
+# The same node on io_uring (node.transport, not the default: README says why), on node B's ports, measured in
+# the same rounds; each server idles while another is measured.
+declare -a U_OUT UP_OUT
+URING=no
+node_config "$DIR/uring.json" B '"node":{"transport":"io_uring"}'
+if start_ws_node B "$DIR/uring.json"; then
+  URING=yes
+  URING_PID=$NODE_PID
+else
+  echo "the node did not start on io_uring here: its runs are left out" >&2
+fi
 node "$PEER_DIR/node_modules/peer/dist/bin/peerjs.js" --host 127.0.0.1 --port "$PEERJS_PORT" \
   --alive_timeout 600000 --concurrent_limit 40000 >"$DIR/peerjs.log" 2>&1 &
 PEER_PID=$!
@@ -150,34 +162,24 @@ for round in 1 2; do
   P_OUT[$round]=$(relay --protocol peerjs --port "$PEERJS_PORT" --server-pids "$PEER_PID" --label "peerjs-$round")
   echo "${P_OUT[$round]}" >&2
   wait_syscalls
+  if [[ $URING == yes ]]; then
+    U_OUT[$round]=$(relay --protocol rendezvous --port "$WS_B" --server-pids "$URING_PID" --label "rendezvous-io_uring-$round")
+    echo "${U_OUT[$round]}" >&2
+  fi
 done
 for round in 1 2; do
   RP_OUT[$round]=$(relay --protocol rendezvous --port "$WS_A" --server-pids "$SINGLE_PID" --exchanges-per-second "$PACED" --label "rendezvous-paced-$round")
   echo "${RP_OUT[$round]}" >&2
   PP_OUT[$round]=$(relay --protocol peerjs --port "$PEERJS_PORT" --server-pids "$PEER_PID" --exchanges-per-second "$PACED" --label "peerjs-paced-$round")
   echo "${PP_OUT[$round]}" >&2
-done
-stop_pid "$SINGLE_PID"
-# The same node on io_uring (node.transport, not the default: README says why), against the PeerJS runs above.
-declare -a U_OUT UP_OUT
-URING=no
-node_config "$DIR/uring.json" A '"node":{"transport":"io_uring"}'
-if start_ws_node A "$DIR/uring.json"; then
-  URING=yes
-  URING_PID=$NODE_PID
-  for round in 1 2; do
-    U_OUT[$round]=$(relay --protocol rendezvous --port "$WS_A" --server-pids "$URING_PID" --label "rendezvous-io_uring-$round")
-    echo "${U_OUT[$round]}" >&2
-  done
-  for round in 1 2; do
-    UP_OUT[$round]=$(relay --protocol rendezvous --port "$WS_A" --server-pids "$URING_PID" --exchanges-per-second "$PACED" --label "rendezvous-io_uring-paced-$round")
+  if [[ $URING == yes ]]; then
+    UP_OUT[$round]=$(relay --protocol rendezvous --port "$WS_B" --server-pids "$URING_PID" --exchanges-per-second "$PACED" --label "rendezvous-io_uring-paced-$round")
     echo "${UP_OUT[$round]}" >&2
-  done
-  stop_pid "$URING_PID"
-else
-  echo "the node did not start on io_uring here: its runs are left out" >&2
-fi
+  fi
+done
 stop_pid "$PEER_PID"
+stop_pid "$SINGLE_PID"
+[[ $URING == no ]] || stop_pid "$URING_PID"
 
 # ---- two clustered nodes ----
 cluster_json() {
@@ -260,7 +262,7 @@ fi
   echo "sent → answer received. *Server CPU* is utime+stime of the server process over the measured window"
   echo "(Rendezvous: the whole node JVM with every surface deployed, JIT and GC included) divided by messages relayed;"
   echo "*of which kernel* is the stime part: socket reads and writes, where a loopback write also delivers the data"
-  echo "into the receiving client's socket."
+  echo "into the receiving client's socket. The node's sockets use its default transport (\`node.transport\` auto: $SINGLE_TRANSPORT here)."
   echo
   echo "| run | relayed msgs/s | server CPU µs/msg | of which kernel | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -298,7 +300,8 @@ fi
   echo
   if [[ $URING == yes ]]; then
     echo "\`\"node\":{\"transport\":\"io_uring\"}\` (not the default: its UDP datagrams are read one per request, see README),"
-    echo "the same loads, after the runs above; PeerJS's figures are those above."
+    echo "a second node process measured in the same rounds as the two servers above (each round: Rendezvous,"
+    echo "PeerJS, Rendezvous on io_uring), so PeerJS's figures are those above."
     echo
     echo "| run | relayed msgs/s | server CPU µs/msg | of which kernel | p50 ms | p99 ms | p99.9 ms | round trip p50 ms | round trip p99 ms | errors | lost |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|"
