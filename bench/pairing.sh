@@ -87,6 +87,21 @@ cat "$DIR/rounds-single.txt" >&2
 echo "$SINGLE" >&2
 stop_started
 
+# The same node on io_uring (node.transport; not the default: README says why), on a fresh SQLite file.
+write_config "$DIR/node-0.json" 0 '"node":{"transport":"io_uring"}'
+rm -f "$DIR/node-0.db"
+URING=""
+if start_pairing_node 0; then
+  URING=$(generator PairingLoad "${LOAD[@]}" --label "1 node on io_uring" --ports "$PAIRING_BASE" --ops-ports "$OPS_BASE" \
+    --server-pids "${NODE_PIDS[0]}" \
+    2>"$DIR/rounds-single-uring.txt") || { cat "$DIR/rounds-single-uring.txt" >&2; exit 1; }
+  cat "$DIR/rounds-single-uring.txt" >&2
+  echo "$URING" >&2
+else
+  echo "the node did not start on io_uring here: its run is left out" >&2
+fi
+stop_started
+
 # Three nodes in one Hazelcast cluster on 127.0.0.1.
 MEMBERS="\"127.0.0.1:$((HZ_BASE + 1))\",\"127.0.0.1:$((HZ_BASE + 2))\",\"127.0.0.1:$((HZ_BASE + 3))\""
 for k in 1 2 3; do
@@ -149,9 +164,16 @@ verdict() {
   echo "| setup | pairs ok | wrong | missing | p50 ms | p90 ms | p99 ms | max ms | worst round p99 ms | pairs/s median (min–max) | initiators waiting after | probe p50 / p99 ms | node CPU µs per pair | generator CPU µs per pair |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   row "$SINGLE"
+  [[ -z $URING ]] || row "$URING"
   row "$CLUSTER"
   echo
   echo "Target p99 < $TARGET_P99_MS ms with every pair completed: one node **$(verdict "$SINGLE")**, 3-node cluster **$(verdict "$CLUSTER")**."
+  if [[ -n $URING ]]; then
+    echo "One node with \`\"node\":{\"transport\":\"io_uring\"}\` (not the default, see README \`node.transport\`), run after the"
+    echo "default one on a fresh node: **$(verdict "$URING")**."
+  else
+    echo "The node did not start with \`node.transport\` io_uring here: that run is left out."
+  fi
   echo
   echo "Reading the figures: a burst is drained at the rate the CPU allows, so p99 is about the time the whole"
   echo "burst takes. Across nodes a pair costs two Hazelcast map operations (the initiator's putIfAbsent and the"
@@ -174,10 +196,11 @@ verdict() {
   echo "each measured round, then the summary."
   echo
   echo '```'
-  for f in single cluster; do
+  for f in single single-uring cluster; do
+    [[ -f $DIR/rounds-$f.txt ]] || continue
     grep '^warm-up' "$DIR/rounds-$f.txt" | sed -n '1p;$p'
     grep -v '^warm-up' "$DIR/rounds-$f.txt"
-    [[ $f == single ]] && echo "$SINGLE" || echo "$CLUSTER"
+    case $f in single) echo "$SINGLE" ;; single-uring) echo "$URING" ;; *) echo "$CLUSTER" ;; esac
   done
   echo '```'
 } >"$RESULTS/pairing.md"
