@@ -77,14 +77,20 @@ rm -rf "$DIR" && mkdir -p "$DIR" "$RESULTS"
 LOAD=(--pairs "$PAIRS" --rounds "$ROUNDS" --warmup-rounds "$WARMUP_ROUNDS" --timeout 60 --clk-tck "$CLK_TCK")
 NODE_PIDS=()
 
+# single_run LABEL TAG: the load against node 0, its rounds in rounds-TAG.txt; prints the summary (also to stderr).
+single_run() {
+  local out
+  out=$(generator PairingLoad "${LOAD[@]}" --label "$1" --ports "$PAIRING_BASE" --ops-ports "$OPS_BASE" \
+    --server-pids "${NODE_PIDS[0]}" 2>"$DIR/rounds-$2.txt") || { cat "$DIR/rounds-$2.txt" >&2; exit 1; }
+  cat "$DIR/rounds-$2.txt" >&2
+  echo "$out" >&2
+  echo "$out"
+}
+
 # One node.
 write_config "$DIR/node-0.json" 0
 start_pairing_node 0
-SINGLE=$(generator PairingLoad "${LOAD[@]}" --label "1 node" --ports "$PAIRING_BASE" --ops-ports "$OPS_BASE" \
-  --server-pids "${NODE_PIDS[0]}" \
-  2>"$DIR/rounds-single.txt") || { cat "$DIR/rounds-single.txt" >&2; exit 1; }
-cat "$DIR/rounds-single.txt" >&2
-echo "$SINGLE" >&2
+SINGLE=$(single_run "1 node" single)
 stop_started
 
 # The same node on io_uring (node.transport; not the default: README says why), on a fresh SQLite file.
@@ -92,11 +98,7 @@ write_config "$DIR/node-0.json" 0 '"node":{"transport":"io_uring"}'
 rm -f "$DIR/node-0.db"
 URING=""
 if start_pairing_node 0; then
-  URING=$(generator PairingLoad "${LOAD[@]}" --label "1 node on io_uring" --ports "$PAIRING_BASE" --ops-ports "$OPS_BASE" \
-    --server-pids "${NODE_PIDS[0]}" \
-    2>"$DIR/rounds-single-uring.txt") || { cat "$DIR/rounds-single-uring.txt" >&2; exit 1; }
-  cat "$DIR/rounds-single-uring.txt" >&2
-  echo "$URING" >&2
+  URING=$(single_run "1 node on io_uring" single-uring)
 else
   echo "the node did not start on io_uring here: its run is left out" >&2
 fi

@@ -68,9 +68,4 @@ final class NodeTransport {
     }
     return String.valueOf(t);
   }
-
-  /** The name /api/cluster and the log give a transport. */
-  static String label(Transport t) {
-    return t == Transport.IO_URING ? "io_uring" : t == Transport.EPOLL ? "epoll" : "nio";
-  }
 }

@@ -60,6 +60,7 @@ public final class RendezvousNode {
   public static Future<RendezvousNode> start(JsonObject config) {
     ClusterConfig cluster;
     OpsConfig ops;
+    JsonObject nodeSection = ConfigValues.section(config, "node");
     Transport transport;
     long stopTimeoutSeconds;
     try {
@@ -73,8 +74,8 @@ public final class RendezvousNode {
             + " sets how members find each other");
       }
       ops = OpsConfig.from(ConfigValues.section(config, "ops"));
-      transport = NodeTransport.choose(NodeTransport.name(ConfigValues.section(config, "node")));
-      stopTimeoutSeconds = ProcessStop.Timing.from(ConfigValues.section(config, "node")).stopTimeoutMs() / 1000;
+      transport = NodeTransport.choose(NodeTransport.name(nodeSection));
+      stopTimeoutSeconds = ProcessStop.Timing.from(nodeSection).stopTimeoutMs() / 1000;
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
@@ -89,7 +90,7 @@ public final class RendezvousNode {
     // The availability check sets up a one-entry ring; the event loops' own rings can still be refused (the
     // locked-memory limit of older kernels, a ring size past the kernel's maximum).
     Future<Built> built = build(options, transport, cluster, stopTimeoutSeconds)
-        .recover(e -> Future.failedFuture(NodeTransport.isIoUringFailure(e)
+        .recover(e -> Future.failedFuture(transport == Transport.IO_URING && NodeTransport.isIoUringFailure(e)
             ? new IllegalArgumentException("node.transport io_uring: the kernel refused the event loops' rings ("
                 + NodeTransport.rootCause(e) + "); epoll (auto) does not need them", e)
             : e));
@@ -97,9 +98,10 @@ public final class RendezvousNode {
       Vertx vertx = b.vertx();
       HazelcastClusterManager clusterManager = b.manager();
       String id = clusterManager != null ? clusterManager.getNodeId()
-          : ConfigValues.stringOf(ConfigValues.section(config, "node"), "id", UUID.randomUUID().toString());
+          : ConfigValues.stringOf(nodeSection, "id", UUID.randomUUID().toString());
       ClusterEvents.install(vertx);
-      RendezvousNode node = new RendezvousNode(vertx, id, clusterManager, NodeTransport.label(b.transport()));
+      // Vert.x names its transports as node.transport does: io_uring, epoll, nio.
+      RendezvousNode node = new RendezvousNode(vertx, id, clusterManager, transport.name());
       LogFormat.setNodeId(id);
       return node.deploy(config, ops).recover(e -> {
         // Completing after close() would need the closed context; close in the background instead.
@@ -109,19 +111,19 @@ public final class RendezvousNode {
     });
   }
 
-  /** A Vert.x instance, its cluster manager (null on a single node) and the transport it runs on. */
-  private record Built(Vertx vertx, HazelcastClusterManager manager, Transport transport) {
+  /** A Vert.x instance and its cluster manager (null on a single node). */
+  private record Built(Vertx vertx, HazelcastClusterManager manager) {
   }
 
   /** Builds Vert.x on {@code transport}; whatever goes wrong is a failed future, not a throw. */
   private static Future<Built> build(VertxOptions options, Transport transport, ClusterConfig cluster, long stopTimeoutSeconds) {
     try {
       if (!cluster.enabled()) {
-        return Future.succeededFuture(new Built(Vertx.builder().with(options).withTransport(transport).build(), null, transport));
+        return Future.succeededFuture(new Built(Vertx.builder().with(options).withTransport(transport).build(), null));
       }
       HazelcastClusterManager manager = new HazelcastClusterManager(HazelcastSetup.build(cluster, stopTimeoutSeconds));
       return Vertx.builder().with(options).withTransport(transport).withClusterManager(manager).buildClustered()
-          .map(vertx -> new Built(vertx, manager, transport));
+          .map(vertx -> new Built(vertx, manager));
     } catch (Exception e) {
       return Future.failedFuture(e);
     }
