@@ -130,6 +130,15 @@ row() {
   local out=$1
   echo "| $(field "$out" label) | $(field "$out" completed) | $(field "$out" wrong) | $(field "$out" missing) | $(field "$out" p50Ms) | $(field "$out" p90Ms) | $(field "$out" p99Ms) | $(field "$out" maxMs) | $(field "$out" worstRoundP99Ms) | $(field "$out" pairsPerSecondMedian | cut -d. -f1) ($(field "$out" pairsPerSecondMin | cut -d. -f1)–$(field "$out" pairsPerSecondMax | cut -d. -f1)) | $(field "$out" initiatorsWaitingAfterMsMedian | cut -d. -f1) ms | $(field "$out" probeP50Ms) / $(field "$out" probeP99Ms) | $(field "$out" serverCpuMicrosPerPair | cut -d. -f1) | $(field "$out" generatorCpuMicrosPerPair | cut -d. -f1) |"
 }
+# cpu_row JSON: where the CPU went over the measured rounds, the machine's and the nodes' by thread group.
+cpu_row() {
+  local out=$1 g row
+  row="| $(field "$out" label) | $(field "$out" machineUserPercent | cut -d. -f1) | $(field "$out" machineSystemPercent | cut -d. -f1) | $(field "$out" machineIdlePercent | cut -d. -f1) |"
+  for g in event_loops acceptor workers Hazelcast JIT GC other; do
+    row+=" $(field "$out" "nodeCpuPercent_$g" | cut -d. -f1) |"
+  done
+  echo "$row"
+}
 verdict() {
   local out=$1 p99
   p99=$(field "$out" p99Ms)
@@ -181,6 +190,20 @@ verdict() {
   echo "burst takes. Across nodes a pair costs two Hazelcast map operations (the initiator's putIfAbsent and the"
   echo "receiver's remove, each with a synchronous backup) and an event-bus request and reply over TCP, on three"
   echo "JVMs sharing the two cores with the generator: compare the node CPU per pair."
+  echo
+  echo "Where the CPU went over the measured rounds. *Machine*: every core and process (the generator's too), from"
+  echo "/proc/stat, in percent of the machine's time (system includes interrupts). *Nodes by thread*: each node"
+  echo "thread's own utime + stime (/proc/PID/task/TID/stat) summed by the group its name puts it in, in percent of"
+  echo "all the nodes' threads together: Vert.x event loops (every surface's sockets, the clustered event bus, the"
+  echo "completion of Hazelcast calls), the TCP acceptor, Vert.x workers (vertx-hazelcast runs a putIfAbsent with"
+  echo "a TTL as a blocking call on one), Hazelcast's own threads (I/O, partition operations, responses), the JIT"
+  echo "compilers, the garbage collector (with the VM thread), other JVM threads."
+  echo
+  echo "| setup | machine user % | machine system % | machine idle % | event loops % | acceptor % | Vert.x workers % | Hazelcast % | JIT % | GC % | other % |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  cpu_row "$SINGLE"
+  [[ -z $URING ]] || cpu_row "$URING"
+  cpu_row "$CLUSTER"
   echo
   echo "$RATE_LIMIT_NOTE"
   echo

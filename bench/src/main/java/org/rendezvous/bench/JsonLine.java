@@ -1,6 +1,7 @@
 package org.rendezvous.bench;
 
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 
 /** The one flat JSON object a load generator prints as its last line: names to numbers or strings. */
 final class JsonLine {
@@ -18,6 +19,14 @@ final class JsonLine {
 
   JsonLine put(String name, String value) {
     return raw(name, '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"');
+  }
+
+  /** One number per name, each under {@code prefix} + the name with its spaces made underscores. */
+  JsonLine putAll(String prefix, String[] names, ToDoubleFunction<String> value) {
+    for (String name : names) {
+      put(prefix + name.replace(' ', '_'), value.applyAsDouble(name));
+    }
+    return this;
   }
 
   private JsonLine raw(String name, String value) {

@@ -12,7 +12,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -119,12 +121,18 @@ public final class PairingLoad {
     ProcessCpu self = new ProcessCpu(ProcessHandle.current().pid(), clkTck);
     long serverCpuBefore = servers.stream().mapToLong(ProcessCpu::micros).sum();
     long selfCpuBefore = self.micros();
+    Map<String, Long> groupsBefore = threadGroups(servers);
+    MachineCpu.Sample machineBefore = MachineCpu.sample();
     List<Round> measured = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
       Round round = load.round(runId + "-" + r);
       measured.add(round);
       System.err.println(round.json("round " + (r + 1)));
     }
+    MachineCpu.Sample machine = MachineCpu.sample().minus(machineBefore);
+    Map<String, Long> groups = threadGroups(servers);
+    groups.replaceAll((group, micros) -> micros - groupsBefore.getOrDefault(group, 0L));
+    long groupsTotal = groups.values().stream().mapToLong(Long::longValue).sum();
     double measuredPairs = (double) pairs * rounds;
     double serverCpuPerPair = servers.isEmpty() ? Double.NaN
         : (servers.stream().mapToLong(ProcessCpu::micros).sum() - serverCpuBefore) / measuredPairs;
@@ -151,7 +159,19 @@ public final class PairingLoad {
         .put("probeP50Ms", percentileMs(measured.stream().flatMapToLong(m -> Arrays.stream(m.probeRtts)).sorted().toArray(), 50))
         .put("probeP99Ms", percentileMs(measured.stream().flatMapToLong(m -> Arrays.stream(m.probeRtts)).sorted().toArray(), 99))
         .put("serverCpuMicrosPerPair", serverCpuPerPair)
-        .put("generatorCpuMicrosPerPair", selfCpuPerPair));
+        .put("generatorCpuMicrosPerPair", selfCpuPerPair)
+        .put("machineUserPercent", machine.percent(machine.user()))
+        .put("machineSystemPercent", machine.percent(machine.system()))
+        .put("machineIdlePercent", machine.percent(machine.idle()))
+        .putAll("nodeCpuPercent_", ProcessCpu.THREAD_GROUPS,
+            group -> groupsTotal == 0 ? Double.NaN : 100.0 * groups.getOrDefault(group, 0L) / groupsTotal));
+  }
+
+  /** The servers' CPU time so far per thread group, all servers together. */
+  private static Map<String, Long> threadGroups(List<ProcessCpu> servers) {
+    Map<String, Long> sum = new HashMap<>();
+    servers.forEach(s -> s.byThreadGroup().forEach((group, micros) -> sum.merge(group, micros, Long::sum)));
+    return sum;
   }
 
   /** The figures of one burst. */

@@ -3,6 +3,9 @@ package org.rendezvous.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * CPU time a process has used so far, all its threads together: utime (user) and stime (kernel)
@@ -21,24 +24,77 @@ final class ProcessCpu {
     }
   }
 
+  /** The thread groups {@link #byThreadGroup} counts, in the order a results table lists them. */
+  static final String[] THREAD_GROUPS = {"event loops", "acceptor", "workers", "Hazelcast", "JIT", "GC", "other"};
+
   private final Path stat;
+  private final Path tasks;
   private final long microsPerTick;
 
   ProcessCpu(long pid, int clockTicksPerSecond) {
     this.stat = Path.of("/proc", Long.toString(pid), "stat");
+    this.tasks = Path.of("/proc", Long.toString(pid), "task");
     this.microsPerTick = 1_000_000L / clockTicksPerSecond;
   }
 
   Sample sample() {
-    String line;
-    try {
-      line = Files.readString(stat);
+    return parse(read(stat));
+  }
+
+  /**
+   * CPU time so far of the threads alive now, summed per {@link #group} of their names: where a JVM's time goes.
+   * The kernel counts each thread's time on its own, so these add up to about, not exactly, {@link #sample}; a
+   * thread that has ended is in neither a later reading nor a difference of two.
+   */
+  Map<String, Long> byThreadGroup() {
+    Map<String, Long> micros = new TreeMap<>();
+    try (Stream<Path> threads = Files.list(tasks)) {
+      threads.forEach(t -> {
+        String line;
+        try {
+          line = read(t.resolve("stat"));
+        } catch (IllegalStateException ended) {
+          return; // the thread ended while the list was read
+        }
+        String name = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
+        micros.merge(group(name), parse(line).totalMicros(), Long::sum);
+      });
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + stat + " (has the server exited?)", e);
+      throw new IllegalStateException("cannot list " + tasks + " (has the server exited?)", e);
     }
+    return micros;
+  }
+
+  /** The group of a thread by its name as the kernel keeps it (the first 15 bytes of the JVM's name). */
+  static String group(String threadName) {
+    if (threadName.startsWith("vert.x-eventloo")) {
+      return "event loops";
+    } else if (threadName.startsWith("vert.x-acceptor")) {
+      return "acceptor";
+    } else if (threadName.startsWith("vert.x-worker") || threadName.startsWith("vert.x-internal")) {
+      return "workers";
+    } else if (threadName.startsWith("hz.") || threadName.startsWith("vertx-hazelcast")) {
+      return "Hazelcast";
+    } else if (threadName.contains("CompilerThre")) {
+      return "JIT";
+    } else if (threadName.startsWith("GC Thread") || threadName.startsWith("VM Thread")) {
+      return "GC";
+    }
+    return "other";
+  }
+
+  private Sample parse(String line) {
     // The command name in field 2 may hold spaces; fields are counted after its closing parenthesis.
     String[] f = line.substring(line.lastIndexOf(')') + 2).split(" ");
     return new Sample(Long.parseLong(f[11]) * microsPerTick, Long.parseLong(f[12]) * microsPerTick); // fields 14, 15 of proc(5)
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + file + " (has the server exited?)", e);
+    }
   }
 
   long micros() {
