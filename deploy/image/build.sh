@@ -34,8 +34,8 @@ for tool in tar gzip sha256sum ldd; do
   command -v "$tool" >/dev/null || die "needs $tool"
 done
 case $(uname -m) in
-  x86_64) ARCH=amd64 JAR_ARCH=x86_64 ;;
-  aarch64) ARCH=arm64 JAR_ARCH=aarch64 ;;
+  x86_64) ARCH=amd64 JAR_ARCH=x86_64 NETTY_ARCH=x86_64 ;;
+  aarch64) ARCH=arm64 JAR_ARCH=aarch64 NETTY_ARCH=aarch_64 ;; # Netty names its libraries …_aarch_64.so
   *) die "unsupported machine $(uname -m)" ;;
 esac
 
@@ -67,7 +67,7 @@ natives=()
 while IFS= read -r so; do
   natives+=("$CLASSES/$so")
 done < <(cd "$CLASSES" && find . -name '*.so' -printf '%P\n' \
-  | grep -E "^(org/sqlite/native/Linux/$JAR_ARCH/|META-INF/native/.*_$JAR_ARCH\.so$|lib/linux-$JAR_ARCH/)")
+  | grep -E "^(org/sqlite/native/Linux/$JAR_ARCH/|META-INF/native/.*_$NETTY_ARCH\.so$|lib/linux-$JAR_ARCH/)")
 ((${#natives[@]} > 0)) || die "found no native libraries for $JAR_ARCH in the jar"
 mapfile -t elves < <(find "$BASE$JAVA_DIR" -type f \( -name '*.so' -o -path '*/bin/*' \))
 libs=$(for f in "${elves[@]}" "${natives[@]}"; do ldd "$f" 2>/dev/null || true; done \
