@@ -194,7 +194,7 @@ verdict() {
   echo "Where the CPU went over the measured rounds. *Machine*: every core and process (the generator's too), from"
   echo "/proc/stat, in percent of the machine's time (system includes interrupts). *Nodes by thread*: each node"
   echo "thread's own utime + stime (/proc/PID/task/TID/stat) summed by the group its name puts it in, in percent of"
-  echo "all the nodes' threads together: Vert.x event loops (every surface's sockets, the clustered event bus, the"
+  echo "all the nodes' threads together (threads alive at the end of the rounds): Vert.x event loops (every surface's sockets, the clustered event bus, the"
   echo "completion of Hazelcast calls), the TCP acceptor, Vert.x workers (vertx-hazelcast runs a putIfAbsent with"
   echo "a TTL as a blocking call on one), Hazelcast's own threads (I/O, partition operations, responses), the JIT"
   echo "compilers, the garbage collector (with the VM thread), other JVM threads."

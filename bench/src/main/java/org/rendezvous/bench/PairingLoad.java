@@ -121,7 +121,7 @@ public final class PairingLoad {
     ProcessCpu self = new ProcessCpu(ProcessHandle.current().pid(), clkTck);
     long serverCpuBefore = servers.stream().mapToLong(ProcessCpu::micros).sum();
     long selfCpuBefore = self.micros();
-    Map<String, Long> groupsBefore = threadGroups(servers);
+    List<Map<Long, ProcessCpu.ThreadCpu>> threadsBefore = servers.stream().map(ProcessCpu::threads).toList();
     MachineCpu.Sample machineBefore = MachineCpu.sample();
     List<Round> measured = new ArrayList<>();
     for (int r = 0; r < rounds; r++) {
@@ -130,8 +130,10 @@ public final class PairingLoad {
       System.err.println(round.json("round " + (r + 1)));
     }
     MachineCpu.Sample machine = MachineCpu.sample().minus(machineBefore);
-    Map<String, Long> groups = threadGroups(servers);
-    groups.replaceAll((group, micros) -> micros - groupsBefore.getOrDefault(group, 0L));
+    Map<String, Long> groups = new HashMap<>();
+    for (int i = 0; i < servers.size(); i++) {
+      ProcessCpu.byGroup(threadsBefore.get(i), servers.get(i).threads()).forEach((g, micros) -> groups.merge(g, micros, Long::sum));
+    }
     long groupsTotal = groups.values().stream().mapToLong(Long::longValue).sum();
     double measuredPairs = (double) pairs * rounds;
     double serverCpuPerPair = servers.isEmpty() ? Double.NaN
@@ -165,13 +167,6 @@ public final class PairingLoad {
         .put("machineIdlePercent", machine.percent(machine.idle()))
         .putAll("nodeCpuPercent_", ProcessCpu.THREAD_GROUPS,
             group -> groupsTotal == 0 ? Double.NaN : 100.0 * groups.getOrDefault(group, 0L) / groupsTotal));
-  }
-
-  /** The servers' CPU time so far per thread group, all servers together. */
-  private static Map<String, Long> threadGroups(List<ProcessCpu> servers) {
-    Map<String, Long> sum = new HashMap<>();
-    servers.forEach(s -> s.byThreadGroup().forEach((group, micros) -> sum.merge(group, micros, Long::sum)));
-    return sum;
   }
 
   /** The figures of one burst. */

@@ -3,6 +3,7 @@ package org.rendezvous.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
@@ -24,7 +25,7 @@ final class ProcessCpu {
     }
   }
 
-  /** The thread groups {@link #byThreadGroup} counts, in the order a results table lists them. */
+  /** The thread groups {@link #byGroup} counts, in the order a results table lists them. */
   static final String[] THREAD_GROUPS = {"event loops", "acceptor", "workers", "Hazelcast", "JIT", "GC", "other"};
 
   private final Path stat;
@@ -41,13 +42,13 @@ final class ProcessCpu {
     return parse(read(stat));
   }
 
-  /**
-   * CPU time so far of the threads alive now, summed per {@link #group} of their names: where a JVM's time goes.
-   * The kernel counts each thread's time on its own, so these add up to about, not exactly, {@link #sample}; a
-   * thread that has ended is in neither a later reading nor a difference of two.
-   */
-  Map<String, Long> byThreadGroup() {
-    Map<String, Long> micros = new TreeMap<>();
+  /** One thread's CPU time so far and the {@link #group} of its name. */
+  record ThreadCpu(String group, long micros) {
+  }
+
+  /** The threads alive now by thread id (unique within the process while they live). */
+  Map<Long, ThreadCpu> threads() {
+    Map<Long, ThreadCpu> now = new HashMap<>();
     try (Stream<Path> threads = Files.list(tasks)) {
       threads.forEach(t -> {
         String line;
@@ -57,11 +58,25 @@ final class ProcessCpu {
           return; // the thread ended while the list was read
         }
         String name = line.substring(line.indexOf('(') + 1, line.lastIndexOf(')'));
-        micros.merge(group(name), parse(line).totalMicros(), Long::sum);
+        now.put(Long.parseLong(t.getFileName().toString()), new ThreadCpu(group(name), parse(line).totalMicros()));
       });
     } catch (IOException e) {
       throw new IllegalStateException("cannot list " + tasks + " (has the server exited?)", e);
     }
+    return now;
+  }
+
+  /**
+   * CPU time per thread group between two {@link #threads} readings, counted for the threads alive at the second:
+   * the kernel counts each thread's time on its own, so these add up to about, not exactly, the process's, and a
+   * thread that ended in between is left out.
+   */
+  static Map<String, Long> byGroup(Map<Long, ThreadCpu> before, Map<Long, ThreadCpu> after) {
+    Map<String, Long> micros = new TreeMap<>();
+    after.forEach((tid, t) -> {
+      ThreadCpu earlier = before.get(tid);
+      micros.merge(t.group(), t.micros() - (earlier == null ? 0 : earlier.micros()), Long::sum);
+    });
     return micros;
   }
 
