@@ -21,8 +21,15 @@ final class NodeMetrics {
 
   /** Every series, keyed as printed: {@code name} or {@code name{label="v",…}}. */
   Map<String, Long> scrape() throws IOException, InterruptedException {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpRequest get = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build();
+    HttpResponse<String> r;
+    try {
+      r = http.send(get, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      // The node closes a connection idle for a minute (ops idle timeout): a GET sent on a pooled connection just as
+      // it closes gets EOF. Asked once more, on a new connection.
+      r = http.send(get, HttpResponse.BodyHandlers.ofString());
+    }
     if (r.statusCode() != 200) {
       throw new IOException(uri + " answered " + r.statusCode());
     }
