@@ -5,18 +5,15 @@ import io.netty.channel.uring.IoUring;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.rendezvous.common.Metrics;
-import org.rendezvous.common.UdpEventLoops;
 import org.rendezvous.pairing.PairingVerticle;
 import org.rendezvous.testkit.Poll;
 import org.rendezvous.testkit.UdpClient;
 import org.rendezvous.udp.UdpVerticle;
-import org.rendezvous.udp.lobby.LobbyVerticle;
 import org.rendezvous.ws.CallSignalingVerticle;
 
 import java.io.BufferedReader;
@@ -29,14 +26,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -118,64 +109,6 @@ class NodeTransportTest {
         URI.create("http://127.0.0.1:" + node.port(CallSignalingVerticle.LISTENER) + "/health")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals("OK\n", health.body());
-  }
-
-  /** Threads of the epoll loops UdpEventLoops gives a node's UDP verticles when the node runs io_uring. */
-  private static long udpEpollThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("rendezvous-udp-epoll")).count();
-  }
-
-  @Test
-  void onIoUringTheUdpVerticlesRunOnEpollLoopsOfTheirOwnAndStopWithTheNode() throws Exception {
-    Assumptions.assumeTrue(IoUring.isAvailable() && Epoll.isAvailable(), "needs io_uring and epoll");
-    assertEquals(0, udpEpollThreads(), "no node is running yet");
-    node = NodeFixture.start(config(dir, "io_uring"));
-    assertEquals("io_uring", node.transport());
-    // Each UDP verticle (S0/STUN, lobby) answers, from a loop thread of its own.
-    try (UdpClient lite = new UdpClient(node.port(UdpVerticle.LISTENER));
-         UdpClient host = new UdpClient(node.port(LobbyVerticle.LISTENER))) {
-      assertEquals(0, lite.request("LIST".getBytes(StandardCharsets.US_ASCII)).length);
-      assertEquals("i:hostA", host.requestText("h:lobbyA:hostA:2"));
-    }
-    assertEquals(UdpEventLoops.THREADS, udpEpollThreads());
-    // The verticles stop on their loops before the loops end: nothing fails or is logged as failed on the way.
-    List<String> severe = new CopyOnWriteArrayList<>();
-    Handler watch = new Handler() {
-      @Override
-      public void publish(LogRecord r) {
-        if (r.getLevel().intValue() >= Level.SEVERE.intValue()) {
-          severe.add(r.getLoggerName() + ": " + r.getMessage() + (r.getThrown() == null ? "" : " " + r.getThrown()));
-        }
-      }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    };
-    Logger.getLogger("").addHandler(watch);
-    try {
-      NodeFixture.stop(node);
-    } finally {
-      Logger.getLogger("").removeHandler(watch);
-    }
-    node = null;
-    assertEquals(List.of(), severe);
-    Poll.until(5_000, "the UDP loops ended with the node", () -> udpEpollThreads() == 0 ? true : null);
-  }
-
-  @Test
-  void onEpollTheUdpVerticlesKeepTheEventLoopsVertxGaveThem() throws Exception {
-    Assumptions.assumeTrue(Epoll.isAvailable(), "needs epoll");
-    node = NodeFixture.start(config(dir, "epoll"));
-    try (UdpClient host = new UdpClient(node.port(LobbyVerticle.LISTENER))) {
-      assertEquals("i:hostB", host.requestText("h:lobbyB:hostB:2"));
-    }
-    assertEquals(0, udpEpollThreads());
   }
 
   @Test

@@ -1,7 +1,6 @@
 package org.rendezvous.udp;
 
 import io.netty.buffer.ByteBuf;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +9,6 @@ import org.rendezvous.common.IpText;
 import org.rendezvous.common.Metrics;
 import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.common.UdpEndpoint;
-import org.rendezvous.common.UdpEventLoops;
 import org.rendezvous.registry.RegistryClient;
 import org.rendezvous.udp.lite.LiteRequest;
 import org.rendezvous.udp.lite.ReplyBudget;
@@ -55,17 +53,9 @@ public final class UdpVerticle extends VerticleBase {
   private Metrics.Counter listsOverBudget;
   private Metrics.Counter listsFailed;
   private Metrics.Counter listBytes;
-  /** The context the socket runs on ({@link UdpEventLoops}). */
-  private Context udpContext;
 
   @Override
   public Future<?> start() {
-    return UdpEventLoops.start(context, this::startOn);
-  }
-
-  /** The body of {@link #start} on {@code udpContext}, where the socket and everything this verticle does run. */
-  private Future<Void> startOn(Context udpContext) {
-    this.udpContext = udpContext;
     cfg = UdpConfig.from(config().getJsonObject("udp", new JsonObject()));
     registry = new RegistryClient(vertx.eventBus());
     stun = new StunBindingResponder(cfg.software());
@@ -89,19 +79,16 @@ public final class UdpVerticle extends VerticleBase {
     m.gauge("rendezvous_s0_budget_tracked_destinations", "Destinations with a partly spent S0 reply budget", budget::tracked);
 
     sweepTimer = vertx.setPeriodic(10_000, id -> budget.forgetIdle(System.nanoTime()));
-    return UdpEndpoint.bind(udpContext, cfg.host(), cfg.port(), LISTENER, this::onDatagram).map(s -> {
+    return UdpEndpoint.bind(context, cfg.host(), cfg.port(), LISTENER, this::onDatagram).onSuccess(s -> {
       socket = s;
       BoundPorts.record(vertx, LISTENER, s.localPort());
-      return null;
     });
   }
 
   @Override
   public Future<?> stop() {
-    return UdpEventLoops.stop(context, udpContext, () -> {
-      vertx.cancelTimer(sweepTimer);
-      return socket == null ? Future.succeededFuture() : socket.close();
-    });
+    vertx.cancelTimer(sweepTimer);
+    return socket == null ? Future.succeededFuture() : socket.close();
   }
 
   private void onDatagram(ByteBuf data, InetSocketAddress sender) {

@@ -1,7 +1,6 @@
 package org.rendezvous.udp.lobby;
 
 import io.netty.buffer.ByteBuf;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -19,7 +18,6 @@ import org.rendezvous.common.Metrics;
 import org.rendezvous.common.RetriedRequest;
 import org.rendezvous.common.SourceRateLimiter;
 import org.rendezvous.common.UdpEndpoint;
-import org.rendezvous.common.UdpEventLoops;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -70,17 +68,9 @@ public final class LobbyVerticle extends VerticleBase {
   private final SessionOutput out = new SessionOutput();
   private LobbyMetrics metrics;
   private SourceRateLimiter limiter;
-  /** The context the socket and the sessions run on ({@link UdpEventLoops}). */
-  private Context udpContext;
 
   @Override
   public Future<?> start() {
-    return UdpEventLoops.start(context, this::startOn);
-  }
-
-  /** The body of {@link #start} on {@code udpContext}, where the socket, the sessions and their timers run. */
-  private Future<Void> startOn(Context udpContext) {
-    this.udpContext = udpContext;
     cfg = LobbyConfig.from(ConfigValues.section(config(), "lobby"));
     nodeId = config().getString("nodeId", ClusterEvents.nodeId(vertx, UUID.randomUUID().toString()));
     bus = new LobbyBus(vertx.eventBus(), cfg.forwardTimeoutMs());
@@ -91,21 +81,16 @@ public final class LobbyVerticle extends VerticleBase {
     vertx.eventBus().<String>localConsumer(ClusterEvents.NODE_JOINED, m -> onNodeJoined(m.body()));
     return Future.join(relay.completion(),
             vertx.sharedData().<String, String>getAsyncMap(LobbyBus.NAMES_MAP).onSuccess(m -> names = m))
-        .compose(v -> UdpEndpoint.bind(udpContext, cfg.host(), cfg.port(), LISTENER, this::onDatagram))
-        .map(s -> {
+        .compose(v -> UdpEndpoint.bind(context, cfg.host(), cfg.port(), LISTENER, this::onDatagram))
+        .onSuccess(s -> {
           socket = s;
           BoundPorts.record(vertx, LISTENER, s.localPort());
-          return null;
         });
   }
 
   /** Frees the names of the sessions this node owns (a graceful stop), then closes the socket. */
   @Override
   public Future<?> stop() {
-    return UdpEventLoops.stop(context, udpContext, this::stopOn);
-  }
-
-  private Future<Void> stopOn() {
     List<Future<Boolean>> releases = new ArrayList<>();
     for (SessionActor a : actors.values()) {
       vertx.cancelTimer(a.timerId);
@@ -114,7 +99,7 @@ public final class LobbyVerticle extends VerticleBase {
       }
     }
     actors.clear();
-    return Future.join(releases).eventually(() -> socket == null ? Future.succeededFuture() : socket.close()).mapEmpty();
+    return Future.join(releases).eventually(() -> socket == null ? Future.succeededFuture() : socket.close());
   }
 
   private void onDatagram(ByteBuf data, InetSocketAddress sender) {
