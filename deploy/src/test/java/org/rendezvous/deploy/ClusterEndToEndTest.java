@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterEndToEndTest {
 
   private static final int PORT_BASE = 27400;
-  private static final Path JAR = DeployTree.REPO.resolve("node/target/rendezvous.jar");
+  private static final Path JAR = DeployTree.NODE_JAR;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Map<String, Long> timings = new LinkedHashMap<>();

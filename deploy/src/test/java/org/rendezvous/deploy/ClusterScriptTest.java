@@ -33,7 +33,7 @@ class ClusterScriptTest {
 
   /** Nodes 1 and 2 on 265xx and 266xx: inside issue 6's port range, clear of the script's default base. */
   private static final int PORT_BASE = 26400;
-  private static final Path JAR = DeployTree.REPO.resolve("node/target/rendezvous.jar");
+  private static final Path JAR = DeployTree.NODE_JAR;
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 

@@ -41,6 +41,8 @@ final class DeployTree {
   static final Path DEPLOY = locate();
   static final Path K8S = DEPLOY.resolve("k8s");
   static final Path REPO = DEPLOY.getParent();
+  /** The node's fat jar, which the reactor builds before this module's tests. */
+  static final Path NODE_JAR = REPO.resolve("node/target/rendezvous.jar");
 
   /** The kinds the base may hold, each with its typed class. */
   static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(

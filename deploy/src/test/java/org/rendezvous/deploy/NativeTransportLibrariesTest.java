@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,14 +20,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NativeTransportLibrariesTest {
 
-  private static final Path JAR = DeployTree.REPO.resolve("node/target/rendezvous.jar");
+  private static final Path JAR = DeployTree.NODE_JAR;
 
   @Test
   void theJarHoldsEpollAndIoUringForX8664AndAarch64() throws IOException {
     assertTrue(Files.isRegularFile(JAR), JAR + " is built before this module's tests (the reactor builds node first)");
     Set<String> natives = new TreeSet<>();
     try (JarFile jar = new JarFile(JAR.toFile())) {
-      jar.stream().map(e -> e.getName())
+      jar.stream().map(JarEntry::getName)
           .filter(n -> n.startsWith("META-INF/native/libnetty_transport_native_"))
           .forEach(natives::add);
     }

@@ -35,7 +35,6 @@ final class NodeProcess implements AutoCloseable {
   private Process process;
   private int starts;
   private final HttpClient http = HttpClient.newHttpClient();
-  private final List<String> jvmFlags = new ArrayList<>();
 
   /**
    * A node process with every listener on a free loopback port; {@code overrides} is merged deeply
@@ -80,16 +79,10 @@ final class NodeProcess implements AutoCloseable {
     }
   }
 
-  /** Adds a flag to the node's JVM command line (before its next start). */
-  NodeProcess jvmFlag(String flag) {
-    jvmFlags.add(flag);
-    return this;
-  }
-
   /** Starts the JVM, without waiting for anything. */
   void launch() throws IOException {
     starts++;
-    ProcessBuilder pb = new ProcessBuilder(command(configFile, jvmFlags))
+    ProcessBuilder pb = new ProcessBuilder(command(configFile))
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("node-" + starts + ".log").toFile());
     process = pb.start();
@@ -97,11 +90,6 @@ final class NodeProcess implements AutoCloseable {
 
   /** The command line of a node process run from this test's class path with {@code configFile}. */
   static List<String> command(Path configFile) {
-    return command(configFile, List.of());
-  }
-
-  /** {@link #command(Path)} with more JVM flags. */
-  static List<String> command(Path configFile, List<String> jvmFlags) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path")));
     // Hazelcast reflects into JDK internals, as the fat jar's manifest allows (the build's hazelcast.opens).
@@ -110,7 +98,6 @@ final class NodeProcess implements AutoCloseable {
         command.add(flag);
       }
     }
-    command.addAll(jvmFlags);
     command.addAll(List.of("-Dhazelcast.phone.home.enabled=false", Main.class.getName(), "--config", configFile.toString()));
     return command;
   }
